@@ -1,0 +1,100 @@
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from .choices import OPEN_STATES, AttemptResult, AttemptState, ItemResult
+
+
+class Attempt(models.Model):
+    """One sitting of one exam by one user. Scores and counts are written once, when it ends."""
+
+    exam = models.ForeignKey("exams.Exam", on_delete=models.PROTECT, related_name="attempts")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attempts")
+    # 1 for the user's first attempt of the exam; only first attempts are ranked.
+    attempt_number = models.PositiveIntegerField(default=1)
+    state = models.PositiveSmallIntegerField(choices=AttemptState.choices, default=AttemptState.RUNNING)
+    date = models.DateTimeField(default=timezone.now)
+    last_started_time = models.DateTimeField(null=True, blank=True)
+    last_answer_updated_time = models.DateTimeField(null=True, blank=True)
+    # The moment up to which the server has counted time_taken; None while the clock is stopped.
+    clock_checked_at = models.DateTimeField(null=True, blank=True)
+    time_taken = models.DurationField(default=timedelta(0))
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    total_questions = models.PositiveIntegerField(default=0)
+    total_marks = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    score = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
+    correct_count = models.PositiveIntegerField(default=0)
+    incorrect_count = models.PositiveIntegerField(default=0)
+    unanswered_count = models.PositiveIntegerField(default=0)
+    pending_count = models.PositiveIntegerField(default=0)
+    percentage = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal("0.00"))
+    accuracy = models.PositiveSmallIntegerField(default=0)
+    speed = models.PositiveIntegerField(default=0)
+    result = models.CharField(max_length=4, choices=AttemptResult.choices, blank=True, default=AttemptResult.NOT_TAKEN)
+
+    class Meta:
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["exam", "user", "attempt_number"], name="unique_attempt_number"),
+            # Two simultaneous "create attempt" requests must not both succeed.
+            models.UniqueConstraint(
+                fields=["exam", "user"], condition=Q(state__in=OPEN_STATES), name="one_open_attempt_per_exam"
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["user", "-date"], name="attempt_user_date"),
+            models.Index(fields=["exam", "-date"], name="attempt_exam_date"),
+            models.Index(fields=["-date"], name="attempt_date"),
+            # Ranks and percentiles count the completed first attempts of an exam by score.
+            models.Index(
+                fields=["exam", "score"],
+                condition=Q(state=AttemptState.COMPLETED, attempt_number=1),
+                name="attempt_ranked_score",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.exam} #{self.attempt_number}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.state in OPEN_STATES
+
+    @property
+    def is_completed(self) -> bool:
+        return self.state == AttemptState.COMPLETED
+
+    @property
+    def remaining_time(self) -> timedelta | None:
+        if self.exam.duration is None:
+            return None
+        return max(self.exam.duration - self.time_taken, timedelta(0))
+
+
+class AttemptItem(models.Model):
+    """A question as one attempt holds it: what the student answered and, after the end, what it scored."""
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
+    question = models.ForeignKey("exams.Question", on_delete=models.PROTECT, related_name="attempt_items")
+    section = models.ForeignKey("exams.Section", null=True, blank=True, on_delete=models.SET_NULL)
+    order = models.PositiveIntegerField(default=0)
+    selected_answers = models.JSONField(default=list, blank=True)
+    short_text = models.CharField(max_length=100, blank=True)
+    essay_text = models.TextField(blank=True)
+    review = models.BooleanField(default=False)
+    duration = models.DurationField(null=True, blank=True)
+    result = models.CharField(max_length=10, choices=ItemResult.choices, blank=True)
+    marks = models.DecimalField(max_digits=8, decimal_places=2, null=True, blank=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["attempt", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["attempt", "question"], name="question_once_per_attempt")]
+
+    def __str__(self):
+        return f"{self.attempt} · Q{self.question_id}"

@@ -1,0 +1,206 @@
+from datetime import datetime
+from decimal import Decimal
+
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from .choices import Difficulty, QuestionType
+
+MARKS = {"max_digits": 7, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
+
+
+class Course(models.Model):
+    """Groups exams; students filter by its name (the `course` string of the API)."""
+
+    name = models.CharField(max_length=150, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Subject(models.Model):
+    """A node of the subject tree that analytics group questions by."""
+
+    name = models.CharField(max_length=150)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="unique_subject_name_per_parent")]
+
+    def __str__(self):
+        return f"{self.parent} / {self.name}" if self.parent_id else self.name
+
+
+class Exam(models.Model):
+    title = models.CharField(max_length=255)
+    slug = models.SlugField(max_length=255, unique=True)
+    description = models.TextField(blank=True)
+    course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="exams")
+    start_date = models.DateTimeField(db_index=True)
+    end_date = models.DateTimeField(null=True, blank=True, help_text="Leave empty for an exam that never closes.")
+    duration = models.DurationField(null=True, blank=True, help_text="Leave empty for an untimed exam.")
+    mark_per_question = models.DecimalField(default=Decimal("1.00"), **MARKS)
+    negative_marks = models.DecimalField(default=Decimal("0.00"), **MARKS)
+    variable_mark_per_question = models.BooleanField(
+        default=False, help_text="Use each question's own marks and negative marks instead of the exam's."
+    )
+    pass_percentage = models.DecimalField(
+        max_digits=5, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
+    )
+    template_type = models.PositiveSmallIntegerField(default=1)
+    allow_retake = models.BooleanField(default=True)
+    max_retakes = models.IntegerField(
+        null=True, blank=True, help_text="Retakes allowed after the first attempt; empty or -1 for unlimited."
+    )
+    enable_ranks = models.BooleanField(default=False)
+    rank_publishing_date = models.DateTimeField(null=True, blank=True)
+    allow_pdf = models.BooleanField(default=False)
+    show_answers = models.BooleanField(default=True)
+    show_score = models.BooleanField(default=True)
+    show_percentile = models.BooleanField(default=True)
+    show_pass_or_fail = models.BooleanField(default=True)
+    published = models.BooleanField(default=False, db_index=True)
+    batches = models.ManyToManyField(
+        "accounts.Batch", related_name="exams", blank=True, help_text="Empty: every student may take it."
+    )
+    questions = models.ManyToManyField("Question", through="ExamQuestion", related_name="exams")
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-start_date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end_date__isnull=True) | Q(end_date__gt=models.F("start_date")),
+                name="exam_ends_after_it_starts",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def has_unlimited_retakes(self) -> bool:
+        return self.allow_retake and (self.max_retakes is None or self.max_retakes < 0)
+
+    def remaining_attempts(self, used: int) -> int | None:
+        """Attempts a user who has made `used` of them may still start; None means unlimited.
+
+        No retakes: one attempt in all. max_retakes=2: the first attempt plus two retakes, so
+        after one attempt two remain.
+        """
+        if self.has_unlimited_retakes:
+            return None
+        allowed = 1 + (self.max_retakes if self.allow_retake else 0)
+        return max(allowed - used, 0)
+
+    def has_started(self, at: datetime) -> bool:
+        return self.start_date <= at
+
+    def has_ended(self, at: datetime) -> bool:
+        return self.end_date is not None and self.end_date <= at
+
+    def is_open(self, at: datetime) -> bool:
+        return self.has_started(at) and not self.has_ended(at)
+
+    def ranks_published(self, at: datetime) -> bool:
+        return self.enable_ranks and (self.rank_publishing_date is None or self.rank_publishing_date <= at)
+
+    def question_marks(self, question: "Question") -> tuple[Decimal, Decimal]:
+        """What a question is worth in this exam: (marks if correct, marks lost if incorrect)."""
+        if self.variable_mark_per_question:
+            return question.marks, question.negative_marks
+        return self.mark_per_question, self.negative_marks
+
+
+class Section(models.Model):
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="sections")
+    order = models.PositiveSmallIntegerField(default=1)
+    name = models.CharField(max_length=150)
+    duration = models.DurationField(null=True, blank=True)
+    cut_off = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal("0.00"))
+
+    class Meta:
+        ordering = ["exam", "order", "id"]
+
+    def __str__(self):
+        return self.name
+
+
+class Direction(models.Model):
+    """A passage several questions share (a comprehension text, a data table)."""
+
+    html = models.TextField()
+
+    def __str__(self):
+        return self.html[:60]
+
+
+class Question(models.Model):
+    """A question of the bank; exams pick questions through ExamQuestion."""
+
+    question_html = models.TextField()
+    direction = models.ForeignKey(Direction, null=True, blank=True, on_delete=models.SET_NULL)
+    type = models.CharField(max_length=1, choices=QuestionType.choices, default=QuestionType.SINGLE)
+    subject = models.ForeignKey(Subject, null=True, blank=True, on_delete=models.SET_NULL, related_name="questions")
+    difficulty = models.CharField(max_length=8, choices=Difficulty.choices, blank=True)
+    explanation_html = models.TextField(blank=True)
+    marks = models.DecimalField(default=Decimal("1.00"), **MARKS)
+    negative_marks = models.DecimalField(default=Decimal("0.00"), **MARKS)
+    numerical_answer = models.DecimalField(
+        max_digits=20, decimal_places=6, null=True, blank=True, help_text="Numerical questions: the correct value."
+    )
+    numerical_tolerance = models.DecimalField(
+        max_digits=20,
+        decimal_places=6,
+        default=Decimal("0"),
+        validators=[MinValueValidator(Decimal("0"))],
+        help_text="Numerical questions: answers within ± this of the value are correct.",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+    modified = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self):
+        return f"Q{self.pk}: {self.question_html[:60]}"
+
+
+class Answer(models.Model):
+    """One answer choice of a question (the API's `answers`)."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
+    text_html = models.TextField()
+    is_correct = models.BooleanField(default=False)
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "id"]
+
+    def __str__(self):
+        return self.text_html[:60]
+
+
+class ExamQuestion(models.Model):
+    """A question's place in an exam: its order and section."""
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="exam_questions")
+    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="exam_links")
+    section = models.ForeignKey(Section, null=True, blank=True, on_delete=models.SET_NULL)
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["exam", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["exam", "question"], name="question_once_per_exam")]
+
+    def __str__(self):
+        return f"{self.exam} #{self.order}"
+
+

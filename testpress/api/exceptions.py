@@ -1,0 +1,66 @@
+"""One JSON shape for every error the API returns, whatever raised it."""
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler, set_rollback
+
+logger = logging.getLogger("testpress.api")
+
+
+class Conflict(exceptions.APIException):
+    """The request is valid but the resource's state forbids it (an ended attempt, say)."""
+
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "The request conflicts with the current state of the resource."
+    default_code = "conflict"
+
+
+def api_exception_handler(exc, context):
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(_validation_error_detail(exc))
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = exception_handler(exc, context)
+    if response is None:
+        # Anything else is our bug: log it with its traceback, answer JSON, keep the database clean.
+        logger.exception("Unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
+        set_rollback()
+        return Response({"detail": "A server error occurred."}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+    code = getattr(exc, "error_code", None)
+    if code and isinstance(response.data, dict):
+        response.data["error_code"] = code
+    extra = getattr(exc, "extra", None)
+    if extra and isinstance(response.data, dict):
+        response.data.update(extra)
+    return response
+
+
+def _validation_error_detail(exc: DjangoValidationError):
+    if hasattr(exc, "error_dict"):
+        return {("non_field_errors" if k == "__all__" else k): v for k, v in exc.message_dict.items()}
+    return {"non_field_errors": exc.messages}
+
+
+def json_not_found(request, exception=None):
+    return JsonResponse({"detail": "Not found."}, status=404)
+
+
+def json_server_error(request):
+    return JsonResponse({"detail": "A server error occurred."}, status=500)
+
+
+def json_bad_request(request, exception=None):
+    return JsonResponse({"detail": "Bad request."}, status=400)
+
+
+def json_permission_denied(request, exception=None):
+    return JsonResponse({"detail": "You do not have permission to perform this action."}, status=403)

@@ -1,0 +1,52 @@
+"""The wire formats the seeds print, which the mobile clients parse literally."""
+
+from datetime import UTC, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
+from rest_framework import serializers
+
+
+class DurationStringField(serializers.Field):
+    """A timedelta as Python prints it: "0:30:30", "2:47:53.076906"; null when unknown."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("read_only", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value: timedelta | None):
+        return None if value is None else str(value)
+
+
+class LocalDateTimeField(serializers.DateTimeField):
+    """Exam schedule times: the deployment's local time to the second, "2013-08-02T17:25:22+05:30"."""
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        return timezone.localtime(value).replace(microsecond=0).isoformat()
+
+
+class UTCMillisDateTimeField(serializers.DateTimeField):
+    """Record times: UTC to the millisecond, "2015-07-14T05:16:12.086Z"."""
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        value = value.astimezone(UTC)
+        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+class UTCMicrosDateTimeField(serializers.DateTimeField):
+    """Record times in the v2.5 admin API: UTC to the microsecond, "2021-03-16T03:59:21.860924Z"."""
+
+    def to_representation(self, value):
+        if value is None:
+            return None
+        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def compact_number(value: Decimal | float | int, places: int = 2) -> int | float:
+    """80 stays 80, 66.666… becomes 66.67: whole numbers print without a fraction, as the seeds do."""
+    quantized = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    return int(quantized) if quantized == quantized.to_integral_value() else float(quantized)

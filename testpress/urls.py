@@ -1,0 +1,38 @@
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from testpress.api.auth import ObtainAuthToken
+from testpress.api.exceptions import json_not_found
+
+# Mobile clients in the field still call the student API under these older version prefixes.
+STUDENT_VERSIONS = r"v2\.1|v2\.2|v2\.2\.1|v2\.3"
+ADMIN_VERSIONS = r"v2\.5"
+
+student_api = [
+    path("auth-token/", ObtainAuthToken.as_view(), name="auth-token"),
+    path("", include("exams.api.urls")),
+    path("", include("attempts.api.urls")),
+]
+
+admin_api = [
+    path("auth-token/", ObtainAuthToken.as_view(), name="auth-token"),
+    path("admin/", include("attempts.api.admin_urls")),
+    path("admin/", include("exams.api.admin_urls")),
+    path("admin/", include("accounts.api.admin_urls")),
+]
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    re_path(rf"^api/(?P<version>{STUDENT_VERSIONS})/", include(student_api)),
+    re_path(rf"^api/(?P<version>{ADMIN_VERSIONS})/", include(admin_api)),
+    path("api/schema/", SpectacularAPIView.as_view(api_version="v2.5"), name="schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    # Unknown API paths answer JSON even with DEBUG on (Django's debug 404 page is HTML).
+    re_path(r"^api/", json_not_found),
+]
+
+handler400 = "testpress.api.exceptions.json_bad_request"
+handler403 = "testpress.api.exceptions.json_permission_denied"
+handler404 = "testpress.api.exceptions.json_not_found"
+handler500 = "testpress.api.exceptions.json_server_error"
