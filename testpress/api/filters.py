@@ -1,0 +1,75 @@
+"""Filter building blocks the FilterSets share: repeatable ids, local calendar days, stable ordering."""
+
+from datetime import UTC, date, datetime, time, timedelta
+
+import django_filters
+from django import forms
+from django.utils import timezone
+from django_filters.constants import EMPTY_VALUES
+from drf_spectacular.utils import extend_schema_field
+
+# Primary keys are 64-bit; a larger number can match nothing and must not reach the database driver.
+MAX_ID = 2**63 - 1
+
+
+class MultipleIdField(forms.Field):
+    """Every value of a repeated query parameter (`users=1&users=2`) as a list of ids."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"invalid": "Enter a whole number between 1 and %(max)s; got %(value)s."}
+
+    def to_python(self, value):
+        ids = []
+        for item in value or []:
+            if item in ("", None):
+                continue
+            try:
+                number = int(str(item).strip())
+            except ValueError:
+                number = None
+            if number is None or not 1 <= number <= MAX_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid"], code="invalid", params={"max": MAX_ID, "value": item}
+                )
+            ids.append(number)
+        return ids
+
+
+@extend_schema_field(
+    {"type": "array", "items": {"type": "integer"}, "description": "An id; repeat the parameter for several."}
+)
+class MultipleIdFilter(django_filters.Filter):
+    """Rows whose `field_name` is any of the given ids; repeat the parameter for more than one."""
+
+    field_class = MultipleIdField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("lookup_expr", "in")
+        super().__init__(*args, **kwargs)
+
+
+def start_of_local_day(day: date) -> datetime | None:
+    """Midnight opening `day` in the deployment's TIME_ZONE; None when it falls outside datetime's range."""
+    try:
+        return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone()).astimezone(UTC)
+    except OverflowError:
+        return None
+
+
+def end_of_local_day(day: date) -> datetime | None:
+    """The midnight that closes `day` (exclusive bound); None when there is no later day to stop at."""
+    try:
+        return start_of_local_day(day + timedelta(days=1))
+    except OverflowError:
+        return None
+
+
+class StableOrderingFilter(django_filters.OrderingFilter):
+    """An OrderingFilter that breaks ties by id in the direction of the first key, so pages never overlap."""
+
+    def filter(self, qs, value):
+        if value in EMPTY_VALUES:
+            return qs
+        ordering = [self.get_ordering_value(param) for param in value]
+        tie_breaker = "-id" if ordering[0].startswith("-") else "id"
+        return qs.order_by(*ordering, tie_breaker)
