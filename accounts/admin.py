@@ -1,0 +1,38 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+
+from testpress.admin_columns import CountColumnsMixin, count_of
+
+from .models import Batch, User
+
+
+@admin.register(Batch)
+class BatchAdmin(CountColumnsMixin, admin.ModelAdmin):
+    list_display = ["name", count_of("students", "students"), "created"]
+    search_fields = ["name"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        ("Personal info", {"fields": ("first_name", "last_name", "email", "phone")}),
+        ("Batches", {"fields": ("batches",)}),
+        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        ("Important dates", {"fields": ("last_login", "date_joined")}),
+    )
+    add_fieldsets = (
+        *DjangoUserAdmin.add_fieldsets,
+        (
+            "Student",
+            {"classes": ("wide",), "fields": ("first_name", "last_name", "email", "phone", "batches")},
+        ),
+    )
+    list_display = ["username", "email", "full_name", "phone", "is_staff"]
+    list_filter = ["batches", "is_staff", "is_active"]
+    search_fields = ["username", "email", "phone"]
+    filter_horizontal = [*DjangoUserAdmin.filter_horizontal, "batches"]
+
+    @admin.display(description="full name", ordering="first_name")
+    def full_name(self, user):
+        return user.full_name
