@@ -1,0 +1,38 @@
+"""Query parameters of the attempt lists, under their public names."""
+
+import django_filters
+
+from testpress.api.filters import MultipleIdFilter, StableOrderingFilter, end_of_local_day, start_of_local_day
+
+from .choices import AttemptState
+from .models import Attempt
+
+
+class AdminAttemptFilterSet(django_filters.FilterSet):
+    """The v2.5 admin list: `?state=1&date_0=2020-01-11&date_1=2021-02-02&users=1&users=2&ordering=-date`."""
+
+    ordering = StableOrderingFilter(
+        fields=(
+            ("date", "date"),
+            ("correct_count", "correct_answers_count"),
+            ("incorrect_count", "incorrect_answers_count"),
+            ("unanswered_count", "unanswered_count"),
+        ),
+    )
+    state = django_filters.ChoiceFilter(choices=AttemptState.choices)
+    date_0 = django_filters.DateFilter(method="filter_from_day", label="Started on or after (YYYY-MM-DD)")
+    date_1 = django_filters.DateFilter(method="filter_to_day", label="Started on or before (YYYY-MM-DD)")
+    users = MultipleIdFilter(field_name="user_id", label="User id; repeat for several")
+    exams = MultipleIdFilter(field_name="exam_id", label="Exam id; repeat for several")
+
+    class Meta:
+        model = Attempt
+        fields = []
+
+    def filter_from_day(self, queryset, name, value):
+        start = start_of_local_day(value)
+        return queryset if start is None else queryset.filter(date__gte=start)
+
+    def filter_to_day(self, queryset, name, value):
+        end = end_of_local_day(value)
+        return queryset if end is None else queryset.filter(date__lt=end)
