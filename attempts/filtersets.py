@@ -8,6 +8,32 @@ from .choices import AttemptState
 from .models import Attempt
 
 
+class AttemptFilterSet(django_filters.FilterSet):
+    """The student's attempts list: filters on the attempt's exam."""
+
+    course = django_filters.CharFilter(field_name="exam__course__name", lookup_expr="iexact")
+    q = django_filters.CharFilter(field_name="exam__title", lookup_expr="icontains")
+
+    class Meta:
+        model = Attempt
+        fields = []
+
+
+class ExamAttemptFilterSet(django_filters.FilterSet):
+    """One exam's attempts: ?state=Running finds the attempt to resume. States go by their labels."""
+
+    state = django_filters.ChoiceFilter(
+        choices=[(label, label) for label in AttemptState.labels], method="filter_state"
+    )
+
+    class Meta:
+        model = Attempt
+        fields = []
+
+    def filter_state(self, queryset, name, value):
+        return queryset.filter(state={s.label: s for s in AttemptState}[value])
+
+
 class AdminAttemptFilterSet(django_filters.FilterSet):
     """The v2.5 admin list: `?state=1&date_0=2020-01-11&date_1=2021-02-02&users=1&users=2&ordering=-date`."""
 
