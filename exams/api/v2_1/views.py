@@ -1,0 +1,51 @@
+"""The student exam endpoints: list (with state shortcuts) and detail by slug."""
+
+from rest_framework import viewsets
+from rest_framework.decorators import action
+
+from attempts.selectors import exam_attempts
+from exams.filtersets import ExamFilterSet, ExamListFilterSet
+from exams.models import Exam
+from exams.selectors import EXAM_STATES, exam_for_user, exam_list, exams_in_state
+from testpress.api.clock import RequestNowMixin, request_now
+
+from .serializers import ExamDetailSerializer, ExamSerializer
+
+
+class ExamViewSet(RequestNowMixin, viewsets.ReadOnlyModelViewSet):
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Exam.objects.none()
+        user = self.request.user
+        queryset = exam_list(user=user)
+        if self.action in EXAM_STATES:
+            queryset = exams_in_state(queryset, state=self.action, user=user, now=request_now(self.request))
+        return queryset
+
+    @property
+    def filterset_class(self):
+        # /exams/available/ and its siblings carry their state in the path, not in ?state=.
+        return ExamListFilterSet if self.action == "list" else ExamFilterSet
+
+    def get_serializer_class(self):
+        return ExamDetailSerializer if self.action == "retrieve" else ExamSerializer
+
+    def get_object(self):
+        exam = exam_for_user(user=self.request.user, slug=self.kwargs["slug"])
+        self.check_object_permissions(self.request, exam)
+        exam.user_attempts = list(exam_attempts(user=self.request.user, exam=exam))
+        return exam
+
+    @action(detail=False)
+    def available(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
+    @action(detail=False)
+    def upcoming(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
+    @action(detail=False)
+    def history(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)

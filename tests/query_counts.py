@@ -1,0 +1,30 @@
+"""A list endpoint's query budget must not grow with its rows."""
+
+from collections.abc import Callable
+
+from django.db import connection
+
+
+def request_queries(count: int) -> int:
+    """`count` queries of a view, plus the savepoint and its release when each request is atomic."""
+    return count + (2 if connection.settings_dict.get("ATOMIC_REQUESTS") else 0)
+
+
+def assert_fixed_query_count(
+    assert_num_queries, client, url: str, *, make_row: Callable, expected: int, rows=50
+):
+    """GET `url` with one row, then with `rows` rows: both take `expected` queries (see request_queries).
+
+    `assert_num_queries` is pytest-django's django_assert_num_queries fixture; `make_row()` adds one
+    row the endpoint lists. The page size is raised so that all `rows` rows are serialized.
+    """
+    url = f"{url}{'&' if '?' in url else '?'}per_page=100"
+    made = 0
+    for count in (1, rows):
+        while made < count:
+            make_row()
+            made += 1
+        with assert_num_queries(request_queries(expected)):
+            response = client.get(url)
+        assert response.status_code == 200, response.content
+        assert len(response.json()["results"]) == count
