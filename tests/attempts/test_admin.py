@@ -13,6 +13,7 @@ class TestAttemptAdmin(AdminSmokeCases):
     model = Attempt
     # Attempts are started by students through the engine, never typed in.
     add_status = 403
+    # The changelist must cost the same queries at 30 attempts as at one.
     many_rows = 30
 
     def make_row(self):
@@ -28,17 +29,6 @@ class TestAttemptAdmin(AdminSmokeCases):
             f"q={row.user.email}",
             "o=4",
         ]
-
-    def test_the_list_costs_eight_queries_at_one_row_and_at_thirty(self, browser, django_assert_num_queries):
-        self.make_row()
-        browser.get(self.admin_url("changelist"))
-        with django_assert_num_queries(8):
-            browser.get(self.admin_url("changelist"))
-        for _ in range(29):
-            self.make_row()
-        with django_assert_num_queries(8):
-            response = browser.get(self.admin_url("changelist"))
-        assert response.context["cl"].result_count == 30
 
     def test_the_change_page_shows_scores_and_items_without_inputs(self, browser):
         attempt = self.make_row()
