@@ -1,13 +1,14 @@
 """One JSON shape for every error the API returns, whatever raised it."""
 
 import logging
+import math
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
-from rest_framework.views import exception_handler, set_rollback
+from rest_framework.views import set_rollback
 
 logger = logging.getLogger("testpress.api")
 
@@ -28,12 +29,20 @@ def api_exception_handler(exc, context):
     elif isinstance(exc, DjangoPermissionDenied):
         exc = exceptions.PermissionDenied()
 
-    response = exception_handler(exc, context)
-    if response is None:
-        # Anything else is our bug: log it with its traceback, answer JSON, keep the database clean.
+    if not isinstance(exc, exceptions.APIException):
+        # Anything else is our bug: log it with its traceback, answer JSON, undo the request's writes.
         logger.exception("Unhandled error in %s", context.get("view").__class__.__name__, exc_info=exc)
         set_rollback()
         return Response({"detail": "A server error occurred."}, status=status.HTTP_500_INTERNAL_SERVER_ERROR)
+
+    # Unlike DRF's own handler, a refusal does not roll the request back: services are atomic on
+    # their own, and some commit on purpose before refusing (an overdue attempt is completed, then
+    # the late answer gets its 409).
+    response = Response(
+        exc.detail if isinstance(exc.detail, list | dict) else {"detail": exc.detail},
+        status=exc.status_code,
+        headers=_headers(exc),
+    )
 
     code = getattr(exc, "error_code", None)
     if code and isinstance(response.data, dict):
@@ -42,6 +51,15 @@ def api_exception_handler(exc, context):
     if extra and isinstance(response.data, dict):
         response.data.update(extra)
     return response
+
+
+def _headers(exc: exceptions.APIException) -> dict:
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(math.ceil(exc.wait))
+    return headers
 
 
 def _validation_error_detail(exc: DjangoValidationError):
