@@ -17,7 +17,8 @@ class AuthTokenSerializer(serializers.Serializer):
     def validate(self, attrs):
         user = authenticate(self.context["request"], username=attrs["username"], password=attrs["password"])
         if user is None or not user.is_active:
-            raise serializers.ValidationError(_("Unable to log in with provided credentials."), code="authorization")
+            message = _("Unable to log in with provided credentials.")
+            raise serializers.ValidationError(message, code="authorization")
         attrs["user"] = user
         return attrs
 
@@ -25,6 +26,8 @@ class AuthTokenSerializer(serializers.Serializer):
 def issue_token(user) -> str:
     """An access token whose payload carries what the clients read: user_id, username, email, exp."""
     token = AccessToken.for_user(user)
+    # simplejwt writes the id as a string; the clients read a number, as in the seed's token.
+    token["user_id"] = user.pk
     token["username"] = user.get_username()
     token["email"] = user.email
     return str(token)
