@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularSwaggerView
 
 from testpress.api.auth import ObtainAuthToken
 from testpress.api.exceptions import json_not_found
+from testpress.api.schema import SchemaView
 
 # Mobile clients in the field still call the student API under these older version prefixes.
 STUDENT_VERSIONS = r"v2\.1|v2\.2|v2\.2\.1|v2\.3"
@@ -26,8 +27,10 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     re_path(rf"^api/(?P<version>{STUDENT_VERSIONS})/", include(student_api)),
     re_path(rf"^api/(?P<version>{ADMIN_VERSIONS})/", include(admin_api)),
-    path("api/schema/", SpectacularAPIView.as_view(api_version="v2.5"), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="api-docs"),
+    path("api/schema/", SchemaView.as_view(), name="schema"),
+    path(
+        "api/docs/", SpectacularSwaggerView.as_view(url_name="schema", versioning_class=None), name="api-docs"
+    ),
     # Unknown API paths answer JSON even with DEBUG on (Django's debug 404 page is HTML).
     re_path(r"^api/", json_not_found),
 ]

@@ -1,0 +1,63 @@
+"""The OpenAPI document and its browsable docs describe the API as clients use it."""
+
+import pytest
+
+from tests.attempts.test_admin_api import SEED_KEYS
+
+
+@pytest.fixture
+def schema(client, db):
+    response = client.get("/api/schema/", {"format": "json"})
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_docs_page_loads(client, db):
+    response = client.get("/api/docs/")
+    assert response.status_code == 200
+    assert b"swagger" in response.content.lower()
+
+
+def test_the_yaml_schema_loads(client, db):
+    response = client.get("/api/schema/")
+    assert response.status_code == 200
+    assert response.content.startswith(b"openapi: 3")
+
+
+def test_authentication_is_a_jwt_prefixed_authorization_header(schema):
+    scheme = schema["components"]["securitySchemes"]["jwtAuth"]
+    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
+    assert "JWT <token>" in scheme["description"]
+    assert schema["paths"]["/api/v2.5/admin/attempts/"]["get"]["security"] == [{"jwtAuth": []}]
+
+
+def test_the_auth_token_endpoint_needs_no_token(schema):
+    assert "security" not in schema["paths"]["/api/v2.5/auth-token/"]["post"]
+
+
+def test_each_version_documents_only_the_paths_it_serves(client, schema, db):
+    student = client.get("/api/schema/", {"format": "json", "version": "v2.1"}).json()
+
+    assert {"/api/v2.5/admin/attempts/", "/api/v2.5/auth-token/"} <= set(schema["paths"])
+    assert all(p.startswith(("/api/v2.5/admin/", "/api/v2.5/auth-token/")) for p in schema["paths"])
+    assert "/api/v2.1/auth-token/" in student["paths"]
+    assert not any("/admin/" in p or p.startswith("/api/v2.5/") for p in student["paths"])
+
+
+def test_admin_attempts_parameters_carry_their_public_names(schema):
+    operation = schema["paths"]["/api/v2.5/admin/attempts/"]["get"]
+    params = {p["name"]: p for p in operation["parameters"]}
+
+    assert set(params) == {"ordering", "state", "date_0", "date_1", "users", "exams", "page", "per_page"}
+    assert params["state"]["schema"]["enum"] == [0, 1, 3]
+    assert "-correct_answers_count" in params["ordering"]["schema"]["items"]["enum"]
+    assert params["users"]["schema"] == {"type": "array", "items": {"type": "integer"}}
+    assert params["date_0"]["schema"]["format"] == "date"
+
+
+def test_admin_attempt_rows_are_documented_with_the_seed_keys(schema):
+    components = schema["components"]["schemas"]
+    page = components["PaginatedAdminAttemptList"]["properties"]
+    assert set(page) == {"count", "next", "previous", "per_page", "results"}
+    assert set(components["AdminAttempt"]["properties"]) == SEED_KEYS
+    assert components["AdminAttempt"]["properties"]["time_taken"]["type"] == "string"
