@@ -18,9 +18,16 @@ ZERO = timedelta(0)
 
 
 def uncounted_time(attempt, now: datetime) -> timedelta:
-    """Time since the clock was last checked that the attempt may still be charged for."""
+    """Time since the clock was last checked that the attempt may still be charged for.
+
+    No time counts after the exam closes: an attempt last checked at 16:59 of an exam that
+    closed at 17:00 and swept at 17:30 is charged 1:00, not the whole grace.
+    """
     if attempt.state != AttemptState.RUNNING or attempt.clock_checked_at is None:
         return ZERO
+    end_date = attempt.exam.end_date
+    if end_date is not None and end_date < now:
+        now = end_date
     return min(max(now - attempt.clock_checked_at, ZERO), settings.ATTEMPT_TIME_GRACE)
 
 
