@@ -1,0 +1,478 @@
+"""Every change to an attempt: create, start, heartbeat, save an answer, end, sweep, re-score.
+
+Rules every service keeps:
+- The attempt row is locked (SELECT ... FOR UPDATE) before it is read for a decision, so a save
+  and an end on the same attempt run one after the other: the save is in the final score or it
+  is refused with 409.
+- Time is the server's (attempts/timing.py); every request on an open attempt moves its clock.
+- An open attempt found overdue is completed with what was saved, and that completion is
+  committed even when the request is then refused: start and save_item decide inside their own
+  transaction and raise the 409 after it has committed. Call them outside any transaction that an
+  exception would roll back (no ATOMIC_REQUESTS around these views), or the completion is lost
+  until the sweep or the next read makes it again.
+- `now` defaults to timezone.now(); pass one value to make a request's reads and writes agree.
+"""
+
+from collections import defaultdict
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Max, Q, QuerySet
+from django.utils import timezone
+
+from exams.choices import QuestionType
+from exams.models import Answer, Exam, ExamQuestion
+
+from . import errors, scoring, timing
+from .choices import OPEN_STATES, AttemptState, ItemResult
+from .models import Attempt, AttemptItem
+
+CLOCK_FIELDS = ["state", "time_taken", "clock_checked_at", "last_started_time"]
+SCORE_FIELDS = [
+    "total_marks",
+    "score",
+    "correct_count",
+    "incorrect_count",
+    "unanswered_count",
+    "pending_count",
+    "percentage",
+    "accuracy",
+    "speed",
+    "result",
+]
+ANSWER_FIELDS = ("selected_answers", "short_text", "essay_text")
+
+
+# --- Creating and resuming --------------------------------------------------------------------
+
+
+@transaction.atomic
+def attempt_create(*, user, exam: Exam, now: datetime | None = None) -> Attempt:
+    """Start a new attempt of `exam` for `user`: Running, clock on, one item per exam question.
+
+    Refuses with 403 exam_not_open (before start_date, after end_date), 409 attempt_running (an
+    open attempt exists; its id is in the answer) or 403 retakes_exhausted. Visibility (published,
+    batches) is the caller's selector's business.
+
+    Two simultaneous creates by one user queue on a lock of the user's row, so the second sees the
+    first's attempt and gets the 409. The database constraints (one open attempt per user and exam,
+    unique attempt_number) back that up: a lost race surfaces as an IntegrityError and is
+    answered the same way.
+    """
+    now = now or timezone.now()
+    if not exam.is_open(now):
+        raise errors.ExamNotOpen()
+
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk").first()
+    history = _history(exam=exam, user=user)
+    _refuse_another(exam=exam, history=history)
+
+    links = list(ExamQuestion.objects.filter(exam=exam).select_related("question").order_by("order", "id"))
+    try:
+        with transaction.atomic():
+            attempt = Attempt.objects.create(
+                exam=exam,
+                user=user,
+                attempt_number=(history["last_number"] or 0) + 1,
+                state=AttemptState.RUNNING,
+                date=now,
+                last_started_time=now,
+                clock_checked_at=now,
+                total_questions=len(links),
+                total_marks=sum((exam.question_marks(link.question)[0] for link in links), Decimal("0")),
+            )
+    except IntegrityError:
+        _refuse_another(exam=exam, history=_history(exam=exam, user=user))
+        raise
+    AttemptItem.objects.bulk_create(
+        AttemptItem(attempt=attempt, question_id=link.question_id, section_id=link.section_id, order=position)
+        for position, link in enumerate(links, start=1)
+    )
+    return attempt
+
+
+def _history(*, exam: Exam, user) -> dict:
+    return Attempt.objects.filter(exam=exam, user=user).aggregate(
+        used=Count("pk"),
+        last_number=Max("attempt_number"),
+        open_id=Max("pk", filter=Q(state__in=OPEN_STATES)),
+    )
+
+
+def _refuse_another(*, exam: Exam, history: dict) -> None:
+    if history["open_id"] is not None:
+        raise errors.AttemptRunning(history["open_id"])
+    if exam.remaining_attempts(history["used"]) == 0:
+        raise errors.RetakesExhausted()
+
+
+def attempt_start(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """Resume an attempt: its clock runs from now. Harmless on a running one.
+
+    The gap since the last request is charged first, as for any request (at most the grace), so
+    calling start instead of heartbeat never stops the clock. 409 attempt_completed when it has
+    ended; when it is overdue it is completed now (committed) and the 409 follows.
+    """
+    return _raise_refusal(_start(attempt.pk, now or timezone.now()))
+
+
+@transaction.atomic
+def _start(pk: int, now: datetime) -> Attempt | errors.AttemptCompleted:
+    attempt = _lock(pk)
+    refusal = _close_if_due(attempt, now)
+    if refusal:
+        return refusal
+    _tick(attempt, now)
+    _run(attempt, now)
+    attempt.save(update_fields=CLOCK_FIELDS)
+    return attempt
+
+
+def attempt_heartbeat(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """Count the time since the last request (at most the grace) and answer the attempt as it is.
+
+    When the time is up or the exam has closed, the attempt is completed and returned Completed:
+    a heartbeat reports, it is never refused, so a client polling an ended attempt just sees it ended.
+    A not-started attempt is not started by a heartbeat.
+    """
+    return _heartbeat(attempt.pk, now or timezone.now())
+
+
+@transaction.atomic
+def _heartbeat(pk: int, now: datetime) -> Attempt:
+    attempt = _lock(pk)
+    if _close_if_due(attempt, now) is None:
+        _tick(attempt, now)
+        attempt.save(update_fields=CLOCK_FIELDS)
+    return attempt
+
+
+# --- Answering -------------------------------------------------------------------------------
+
+
+def attempt_save_item(
+    *,
+    attempt: Attempt,
+    item: AttemptItem,
+    selected_answers: list[int] | None = None,
+    review: bool | None = None,
+    short_text: str | None = None,
+    essay_text: str | None = None,
+    now: datetime | None = None,
+) -> AttemptItem:
+    """Save the student's response to one item; only the fields given (not None) change.
+
+    Answers the item as stored. The clock moves as for a heartbeat, and the time counted is added
+    to the item's `duration` (the student was on this question). last_answer_updated_time moves when
+    an answer field is given (a review flag alone is not an answer).
+
+    Refusals: 409 attempt_completed when the attempt has ended or is overdue (an overdue one is
+    completed, and stays completed); 404 item_not_found for an item of another attempt; 400
+    invalid_choice (an id that is not one of the question's answers, or two ids on a single-choice
+    question), invalid_numerical_answer, invalid_text (short_text over 100 characters). Nothing
+    changes on a refusal, not even the clock.
+    """
+    outcome = _save_item(
+        attempt.pk,
+        item.pk,
+        changes={
+            "selected_answers": selected_answers,
+            "review": review,
+            "short_text": short_text,
+            "essay_text": essay_text,
+        },
+        now=now or timezone.now(),
+    )
+    return _raise_refusal(outcome)
+
+
+@transaction.atomic
+def _save_item(attempt_pk: int, item_pk: int, *, changes: dict, now: datetime):
+    attempt = _lock(attempt_pk)
+    refusal = _close_if_due(attempt, now)
+    if refusal:
+        return refusal
+    item = AttemptItem.objects.select_related("question").filter(pk=item_pk, attempt=attempt).first()
+    if item is None:
+        raise errors.ItemNotFound()
+    changes = _validated(item, {field: value for field, value in changes.items() if value is not None})
+
+    counted = _tick(attempt, now)
+    if attempt.state == AttemptState.NOT_STARTED:
+        _run(attempt, now)
+    if any(field in changes for field in ANSWER_FIELDS):
+        attempt.last_answer_updated_time = now
+    attempt.save(update_fields=[*CLOCK_FIELDS, "last_answer_updated_time"])
+
+    for field, value in changes.items():
+        setattr(item, field, value)
+    item.duration = (item.duration or timedelta(0)) + counted
+    item.save(update_fields=[*changes, "duration", "modified"])
+    return item
+
+
+def _validated(item: AttemptItem, changes: dict) -> dict:
+    question = item.question
+    if "selected_answers" in changes:
+        ids = _choice_ids(changes["selected_answers"])
+        if question.type == QuestionType.SINGLE and len(ids) > 1:
+            raise errors.InvalidChoice("This question takes one answer.")
+        if ids:
+            choices = Answer.objects.filter(question_id=question.pk, pk__in=ids)
+            known = set(choices.values_list("pk", flat=True))
+            unknown = [i for i in ids if i not in known]
+            if unknown:
+                raise errors.InvalidChoice(f"Not an answer of this question: {', '.join(map(str, unknown))}.")
+        changes["selected_answers"] = ids
+    if "short_text" in changes:
+        text = str(changes["short_text"]).strip()
+        if len(text) > AttemptItem._meta.get_field("short_text").max_length:
+            raise errors.InvalidText("Keep the answer within 100 characters.")
+        if question.type == QuestionType.NUMERICAL and text and scoring.parse_numerical(text) is None:
+            raise errors.InvalidNumericalAnswer()
+        changes["short_text"] = text
+    if "essay_text" in changes:
+        changes["essay_text"] = str(changes["essay_text"])
+    if "review" in changes:
+        changes["review"] = bool(changes["review"])
+    return changes
+
+
+def _choice_ids(values) -> list[int]:
+    """Distinct ids in the order given; a value that is not an id is refused."""
+    if isinstance(values, str | bytes | dict) or not hasattr(values, "__iter__"):
+        raise errors.InvalidChoice("Send a list of answer ids.")
+    ids = []
+    for value in values:
+        is_id = isinstance(value, int) or (isinstance(value, str) and value.isdigit())
+        if isinstance(value, bool) or not is_id:
+            raise errors.InvalidChoice(f"Not an answer id: {value!r}.")
+        if int(value) not in ids:
+            ids.append(int(value))
+    return ids
+
+
+# --- Ending ----------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def attempt_end(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+    """End an open attempt: count its last stretch of time, score every item, state Completed.
+
+    One transaction, the attempt row locked: an end interrupted half-way leaves the attempt open
+    and unscored, never half-scored. 409 attempt_completed when it has already ended (the
+    sweep may have ended an overdue one first: that is the answer the client gets).
+    """
+    locked = _lock(attempt.pk)
+    if locked.is_completed:
+        raise errors.AttemptCompleted()
+    _complete(locked, now or timezone.now())
+    return locked
+
+
+def end_overdue_attempts(*, now: datetime | None = None, queryset: QuerySet[Attempt] | None = None) -> int:
+    """Complete every open attempt whose time is up or whose exam has closed; how many it ended.
+
+    One query finds the candidates (restricted to `queryset` when given, e.g. one user's
+    attempts before a read); each is then locked, checked again and ended in its own transaction,
+    so the sweep never holds many locks and one failure does not undo the others.
+    """
+    now = now or timezone.now()
+    candidates = (queryset if queryset is not None else Attempt.objects.all()).filter(_overdue_at(now))
+    return sum(_end_if_overdue(pk, now) for pk in list(candidates.values_list("pk", flat=True)))
+
+
+def _overdue_at(now: datetime) -> Q:
+    """timing.is_overdue in SQL: the exam has closed, or time_taken + uncounted ≥ duration.
+
+    uncounted = min(now − clock_checked_at, grace), so the time condition is: already used up,
+    or within the grace of the end with at least the rest elapsed since the last check.
+    """
+    grace = settings.ATTEMPT_TIME_GRACE
+    remaining = F("exam__duration") - F("time_taken")
+    return Q(state__in=OPEN_STATES) & (
+        Q(exam__end_date__lte=now)
+        | Q(time_taken__gte=F("exam__duration"))
+        | Q(
+            state=AttemptState.RUNNING,
+            time_taken__gte=F("exam__duration") - grace,
+            clock_checked_at__lte=now - remaining,
+        )
+    )
+
+
+@transaction.atomic
+def _end_if_overdue(pk: int, now: datetime) -> bool:
+    attempt = _lock(pk)
+    if not timing.is_overdue(attempt, now):
+        return False
+    _complete(attempt, now)
+    return True
+
+
+# --- Marking after the end -------------------------------------------------------------------
+
+
+@transaction.atomic
+def attempt_rescore(*, attempt: Attempt) -> Attempt:
+    """Score a completed attempt again from its items (after essay marking or a question fix).
+
+    Essays keep the marks staff gave; everything else is judged again against the questions as
+    they are now. 409 attempt_not_completed on an open attempt.
+    """
+    locked = _lock(attempt.pk)
+    if not locked.is_completed:
+        raise errors.AttemptNotCompleted()
+    _score(locked)
+    locked.save(update_fields=SCORE_FIELDS)
+    return locked
+
+
+@transaction.atomic
+def item_mark_essay(*, item: AttemptItem, marks: Decimal | None, now: datetime | None = None) -> AttemptItem:
+    """Staff's marks for an essay item, then the attempt is re-scored.
+
+    0 ≤ marks ≤ what the question is worth here, at most two decimals. Marks above zero make the
+    item correct (partial credit included), zero makes it incorrect with no negative marks; None
+    takes the marks back (pending again). An overdue attempt is completed first; an attempt
+    still running answers 409 attempt_not_completed. 400 not_an_essay, invalid_marks.
+    """
+    now = now or timezone.now()
+    attempt = _lock(item.attempt_id)
+    item = AttemptItem.objects.select_related("question").get(pk=item.pk)
+    if item.question.type != QuestionType.ESSAY:
+        raise errors.NotAnEssay()
+    if marks is not None:
+        marks = _essay_marks(marks, worth=attempt.exam.question_marks(item.question)[0])
+    if not attempt.is_completed:
+        if not timing.is_overdue(attempt, now):
+            raise errors.AttemptNotCompleted()
+        _complete(attempt, now)
+
+    if marks is None:
+        item.result, item.marks = "", None
+    else:
+        marked = scoring.essay_score(marks)
+        item.result, item.marks = marked.result, marked.marks
+    item.save(update_fields=["result", "marks"])
+    _score(attempt)
+    attempt.save(update_fields=SCORE_FIELDS)
+    return item
+
+
+def _essay_marks(marks, *, worth: Decimal) -> Decimal:
+    try:
+        value = Decimal(str(marks))
+    except InvalidOperation:
+        value = None
+    if value is None or not value.is_finite() or value != value.quantize(scoring.CENTS):
+        raise errors.InvalidEssayMarks("Give marks as a number with at most two decimals.")
+    if not Decimal(0) <= value <= worth:
+        raise errors.InvalidEssayMarks(f"Give between 0 and {worth} marks.")
+    return value
+
+
+# --- The shared steps ------------------------------------------------------------------------
+
+
+def _lock(pk: int) -> Attempt:
+    # of=("self",): lock the attempt only; locking its exam too would queue every student of it.
+    return Attempt.objects.select_for_update(of=("self",)).select_related("exam").get(pk=pk)
+
+
+def _raise_refusal(outcome):
+    if isinstance(outcome, Exception):
+        raise outcome
+    return outcome
+
+
+def _close_if_due(attempt: Attempt, now: datetime) -> errors.AttemptCompleted | None:
+    """The refusal for a request on an ended attempt, completing an overdue one on the way."""
+    if attempt.is_completed:
+        return errors.AttemptCompleted()
+    if timing.is_overdue(attempt, now):
+        _complete(attempt, now)
+        return errors.AttemptTimeUp()
+    return None
+
+
+def _tick(attempt: Attempt, now: datetime) -> timedelta:
+    """Charge the time since the last check (timing's rules) and check the clock at `now`."""
+    before = attempt.time_taken
+    attempt.time_taken = timing.time_taken_at(attempt, now)
+    if attempt.state == AttemptState.RUNNING:
+        _check_clock(attempt, now)
+    return attempt.time_taken - before
+
+
+def _run(attempt: Attempt, now: datetime) -> None:
+    """(Re)start the clock: a not-started attempt becomes Running."""
+    attempt.state = AttemptState.RUNNING
+    attempt.last_started_time = now
+    _check_clock(attempt, now)
+
+
+def _check_clock(attempt: Attempt, now: datetime) -> None:
+    # A request stamped earlier than the last check (another server's clock) must not rewind it,
+    # or the same stretch of time would be charged twice.
+    checked = attempt.clock_checked_at
+    attempt.clock_checked_at = now if checked is None or checked < now else checked
+
+
+def _complete(attempt: Attempt, now: datetime) -> None:
+    _tick(attempt, now)
+    attempt.state = AttemptState.COMPLETED
+    attempt.completed_at = now
+    attempt.clock_checked_at = None
+    _score(attempt)
+    attempt.save(update_fields=[*CLOCK_FIELDS, "completed_at", *SCORE_FIELDS])
+
+
+def _score(attempt: Attempt) -> None:
+    """Judge every item and put the totals on the attempt (the caller saves it).
+
+    total_marks is summed again from the items, so a change of marks after the attempt began
+    moves the score and the total together.
+    """
+    exam = attempt.exam
+    items = list(AttemptItem.objects.filter(attempt=attempt).select_related("question").order_by())
+    correct_ids = defaultdict(set)
+    answers = Answer.objects.filter(question_id__in={i.question_id for i in items}, is_correct=True)
+    for question_id, answer_id in answers.values_list("question_id", "pk"):
+        correct_ids[question_id].add(answer_id)
+
+    scores, total, changed = [], Decimal("0"), []
+    for item in items:
+        question = item.question
+        marks, negative = exam.question_marks(question)
+        staff_marked = item.result in (ItemResult.CORRECT, ItemResult.INCORRECT) and item.marks is not None
+        key = scoring.AnswerKey(
+            question.type,
+            frozenset(correct_ids[question.pk]),
+            question.numerical_answer,
+            question.numerical_tolerance,
+        )
+        response = scoring.Response(tuple(item.selected_answers or ()), item.short_text, item.essay_text)
+        score = scoring.score_item(
+            key,
+            response,
+            marks=marks,
+            negative_marks=negative,
+            essay_marks=item.marks if staff_marked else None,
+        )
+        scores.append(score)
+        total += marks
+        if (item.result, item.marks) != (score.result, score.marks):
+            item.result, item.marks = score.result, score.marks
+            changed.append(item)
+    if changed:
+        AttemptItem.objects.bulk_update(changed, ["result", "marks"])
+
+    totals = scoring.attempt_totals(
+        scores, total_marks=total, time_taken=attempt.time_taken, pass_percentage=exam.pass_percentage
+    )
+    for field in SCORE_FIELDS:
+        setattr(attempt, field, getattr(totals, field))

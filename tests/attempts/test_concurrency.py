@@ -1,0 +1,124 @@
+"""Races between real requests: threads, each on its own PostgreSQL connection, started together."""
+
+import threading
+from datetime import timedelta
+from decimal import Decimal as D
+
+import pytest
+from django.db import connections
+
+from attempts import errors
+from attempts.choices import AttemptState
+from attempts.models import Attempt, AttemptItem
+from attempts.services import attempt_create, attempt_end, attempt_save_item, end_overdue_attempts
+from tests.factories import UserFactory
+
+from .conftest import correct_ids
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_together(*calls):
+    """Run the calls in threads released at the same instant; each one's result or exception, in order."""
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(index, call):
+        try:
+            barrier.wait(timeout=10)
+            outcomes[index] = call()
+        except Exception as exc:  # the outcome under test, a refusal included
+            outcomes[index] = exc
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i, call)) for i, call in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert not any(thread.is_alive() for thread in threads), "a thread is stuck (a lock never released?)"
+    return outcomes
+
+
+def kinds(outcomes):
+    return sorted(type(outcome).__name__ for outcome in outcomes)
+
+
+def test_two_simultaneous_creates_make_one_attempt_and_one_409(exam_of, student):
+    exam = exam_of("RCNE")
+    outcomes = run_together(*[lambda: attempt_create(user=student, exam=exam)] * 2)
+
+    assert kinds(outcomes) == ["Attempt", "AttemptRunning"]
+    created = next(o for o in outcomes if isinstance(o, Attempt))
+    refused = next(o for o in outcomes if isinstance(o, errors.AttemptRunning))
+    assert refused.extra == {"attempt_id": created.pk}
+    assert Attempt.objects.filter(exam=exam, user=student).count() == 1
+    assert AttemptItem.objects.filter(attempt=created).count() == 4
+
+
+def test_ten_simultaneous_creates_without_retakes_make_one_attempt(exam_of, student):
+    exam = exam_of(allow_retake=True, max_retakes=0)
+    outcomes = run_together(*[lambda: attempt_create(user=student, exam=exam)] * 10)
+
+    assert sum(isinstance(o, Attempt) for o in outcomes) == 1
+    assert all(isinstance(o, Attempt | errors.AttemptRunning | errors.RetakesExhausted) for o in outcomes)
+    assert Attempt.objects.filter(exam=exam, user=student).count() == 1
+
+
+def test_creates_of_different_users_do_not_block_each_other(exam_of):
+    exam = exam_of()
+    users = UserFactory.create_batch(5)
+    outcomes = run_together(*[lambda user=user: attempt_create(user=user, exam=exam) for user in users])
+    assert kinds(outcomes) == ["Attempt"] * 5
+
+
+def test_a_save_racing_the_end_is_in_the_score_or_refused(exam_of):
+    exam = exam_of("RR", mark_per_question=D("4"), negative_marks=D("1"))
+    seen = set()
+    for _ in range(20):
+        attempt = attempt_create(user=UserFactory(), exam=exam)
+        first, second = attempt.items.select_related("question").order_by("order")
+        attempt_save_item(attempt=attempt, item=first, selected_answers=correct_ids(first.question))
+        answer = correct_ids(second.question)
+
+        saved, ended = run_together(
+            lambda attempt=attempt, second=second, answer=answer: attempt_save_item(
+                attempt=attempt, item=second, selected_answers=answer
+            ),
+            lambda attempt=attempt: attempt_end(attempt=attempt),
+        )
+
+        assert isinstance(ended, Attempt), ended
+        final = Attempt.objects.get(pk=attempt.pk)
+        stored = AttemptItem.objects.get(pk=second.pk)
+        assert final.state == AttemptState.COMPLETED
+        if isinstance(saved, AttemptItem):
+            seen.add("saved first")
+            assert (final.score, final.correct_count, stored.selected_answers) == (D("8"), 2, answer)
+        else:
+            seen.add("refused")
+            assert isinstance(saved, errors.AttemptCompleted), saved
+            assert (final.score, final.correct_count, stored.selected_answers) == (D("4"), 1, [])
+        assert final.score == ended.score
+    assert seen  # which orders happened depends on the scheduler; each round must be consistent
+
+
+def test_ending_twice_at_once_scores_once(exam_of, student):
+    attempt = attempt_create(user=student, exam=exam_of("R"))
+    outcomes = run_together(*[lambda: attempt_end(attempt=attempt)] * 3)
+    assert kinds(outcomes) == ["Attempt", "AttemptCompleted", "AttemptCompleted"]
+
+
+def test_the_sweep_and_a_save_on_an_overdue_attempt_complete_it_once(exam_of, student):
+    attempt = attempt_create(user=student, exam=exam_of("R"))
+    Attempt.objects.filter(pk=attempt.pk).update(time_taken=timedelta(minutes=30))
+    item = attempt.items.get()
+    swept, saved = run_together(
+        lambda: end_overdue_attempts(),
+        lambda: attempt_save_item(attempt=attempt, item=item, selected_answers=correct_ids(item.question)),
+    )
+    assert isinstance(saved, errors.AttemptCompleted)
+    assert swept in (0, 1)
+    final = Attempt.objects.get(pk=attempt.pk)
+    assert (final.state, final.score) == (AttemptState.COMPLETED, D("0"))
