@@ -7,9 +7,10 @@ Rules every service keeps:
 - Time is the server's (attempts/timing.py); every request on an open attempt moves its clock.
 - An open attempt found overdue is completed with what was saved, and that completion is
   committed even when the request is then refused: start and save_item decide inside their own
-  transaction and raise the 409 after it has committed. Call them outside any transaction that an
-  exception would roll back (no ATOMIC_REQUESTS around these views), or the completion is lost
-  until the sweep or the next read makes it again.
+  transaction and raise the 409 after it has committed. Under ATOMIC_REQUESTS that transaction is
+  a savepoint of the request's, which still commits: the API's exception handler rolls a request
+  back on a crash only, never on a refusal. A caller that rolls back on the refusal loses the
+  completion until the sweep or the next read makes it again.
 - `now` defaults to timezone.now(); pass one value to make a request's reads and writes agree.
 """
 
