@@ -35,7 +35,9 @@ class Attempt(models.Model):
     percentage = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal("0.00"))
     accuracy = models.PositiveSmallIntegerField(default=0)
     speed = models.PositiveIntegerField(default=0)
-    result = models.CharField(max_length=4, choices=AttemptResult.choices, blank=True, default=AttemptResult.NOT_TAKEN)
+    result = models.CharField(
+        max_length=4, choices=AttemptResult.choices, blank=True, default=AttemptResult.NOT_TAKEN
+    )
 
     class Meta:
         ordering = ["-date", "-id"]
@@ -94,7 +96,9 @@ class AttemptItem(models.Model):
 
     class Meta:
         ordering = ["attempt", "order", "id"]
-        constraints = [models.UniqueConstraint(fields=["attempt", "question"], name="question_once_per_attempt")]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "question"], name="question_once_per_attempt")
+        ]
 
     def __str__(self):
         return f"{self.attempt} · Q{self.question_id}"

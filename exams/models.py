@@ -27,11 +27,15 @@ class Subject(models.Model):
     """A node of the subject tree that analytics group questions by."""
 
     name = models.CharField(max_length=150)
-    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="unique_subject_name_per_parent")]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "name"], name="unique_subject_name_per_parent")
+        ]
 
     def __str__(self):
         return f"{self.parent} / {self.name}" if self.parent_id else self.name
@@ -43,7 +47,9 @@ class Exam(models.Model):
     description = models.TextField(blank=True)
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="exams")
     start_date = models.DateTimeField(db_index=True)
-    end_date = models.DateTimeField(null=True, blank=True, help_text="Leave empty for an exam that never closes.")
+    end_date = models.DateTimeField(
+        null=True, blank=True, help_text="Leave empty for an exam that never closes."
+    )
     duration = models.DurationField(null=True, blank=True, help_text="Leave empty for an untimed exam.")
     mark_per_question = models.DecimalField(default=Decimal("1.00"), **MARKS)
     negative_marks = models.DecimalField(default=Decimal("0.00"), **MARKS)
@@ -148,13 +154,19 @@ class Question(models.Model):
     question_html = models.TextField()
     direction = models.ForeignKey(Direction, null=True, blank=True, on_delete=models.SET_NULL)
     type = models.CharField(max_length=1, choices=QuestionType.choices, default=QuestionType.SINGLE)
-    subject = models.ForeignKey(Subject, null=True, blank=True, on_delete=models.SET_NULL, related_name="questions")
+    subject = models.ForeignKey(
+        Subject, null=True, blank=True, on_delete=models.SET_NULL, related_name="questions"
+    )
     difficulty = models.CharField(max_length=8, choices=Difficulty.choices, blank=True)
     explanation_html = models.TextField(blank=True)
     marks = models.DecimalField(default=Decimal("1.00"), **MARKS)
     negative_marks = models.DecimalField(default=Decimal("0.00"), **MARKS)
     numerical_answer = models.DecimalField(
-        max_digits=20, decimal_places=6, null=True, blank=True, help_text="Numerical questions: the correct value."
+        max_digits=20,
+        decimal_places=6,
+        null=True,
+        blank=True,
+        help_text="Numerical questions: the correct value.",
     )
     numerical_tolerance = models.DecimalField(
         max_digits=20,
@@ -202,5 +214,3 @@ class ExamQuestion(models.Model):
 
     def __str__(self):
         return f"{self.exam} #{self.order}"
-
-

@@ -53,7 +53,9 @@ def pytest_collection_modifyitems(config, items):
     """Tests marked `postgres` need row locks and real concurrency, which SQLite does not have."""
     if connection.vendor == "postgresql":
         return
-    skip = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://...); SQLite has no row locks")
+    skip = pytest.mark.skip(
+        reason="needs PostgreSQL (set DATABASE_URL=postgres://...); SQLite has no row locks"
+    )
     for item in items:
         if "postgres" in item.keywords:
             item.add_marker(skip)

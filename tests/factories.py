@@ -35,7 +35,9 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("demo-pass-123")
 
     class Params:
-        staff = factory.Trait(is_staff=True, is_superuser=True, username=factory.Sequence(lambda n: f"staff{n}"))
+        staff = factory.Trait(
+            is_staff=True, is_superuser=True, username=factory.Sequence(lambda n: f"staff{n}")
+        )
 
     @factory.post_generation
     def batches(self, create, extracted, **kwargs):
@@ -130,7 +132,9 @@ class QuestionFactory(factory.django.DjangoModelFactory):
         if create and extracted:
             correct = kwargs.get("correct", 1)
             for i in range(extracted):
-                AnswerFactory(question=self, order=i, is_correct=i < correct, text_html=f"<p>Choice {i + 1}</p>")
+                AnswerFactory(
+                    question=self, order=i, is_correct=i < correct, text_html=f"<p>Choice {i + 1}</p>"
+                )
 
 
 class AnswerFactory(factory.django.DjangoModelFactory):
