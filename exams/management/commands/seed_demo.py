@@ -1,0 +1,364 @@
+"""Demo data a new user can explore at once; running it again changes nothing.
+
+Every attempt is taken through the same services the API uses (create, save answers on the server
+clock, end), so the demo's scores, ranks and percentiles are computed, not typed in.
+"""
+
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import Batch
+from attempts import services
+from attempts.models import Attempt
+from exams.choices import Difficulty, QuestionType
+from exams.models import Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
+
+User = get_user_model()
+PASSWORD = "demo"
+
+
+@dataclass
+class Q:
+    """A demo question: choices are (text, is_correct); numerical questions give `value`."""
+
+    text: str
+    type: str = QuestionType.SINGLE
+    choices: list[tuple[str, bool]] = field(default_factory=list)
+    value: str | None = None
+    tolerance: str = "0"
+    subject: str = "Arithmetic"
+    difficulty: str = Difficulty.MEDIUM
+    explanation: str = ""
+    marks: str = "1.00"
+    negative: str = "0.00"
+    section: int = 0
+
+
+APTITUDE = [
+    Q(
+        "<p>A train covers 180 km in 3 hours. What is its average speed?</p>",
+        choices=[("50 km/h", False), ("60 km/h", True), ("65 km/h", False), ("90 km/h", False)],
+        subject="Arithmetic",
+        difficulty=Difficulty.EASY,
+        explanation="<p>180 / 3 = 60 km/h.</p>",
+    ),
+    Q(
+        "<p>What is 15% of 240?</p>",
+        choices=[("24", False), ("32", False), ("36", True), ("40", False)],
+        subject="Percentages",
+        difficulty=Difficulty.EASY,
+        explanation="<p>0.15 × 240 = 36.</p>",
+    ),
+    Q(
+        "<p>Which of these numbers are prime?</p>",
+        type=QuestionType.MULTIPLE,
+        choices=[("2", True), ("9", False), ("11", True), ("21", False)],
+        subject="Number system",
+        difficulty=Difficulty.MEDIUM,
+        explanation="<p>2 and 11 have no divisors but 1 and themselves; 9 = 3×3, 21 = 3×7.</p>",
+    ),
+    Q(
+        "<p>Simple interest on ₹5,000 at 8% a year for 3 years, in rupees?</p>",
+        type=QuestionType.NUMERICAL,
+        value="1200",
+        subject="Arithmetic",
+        difficulty=Difficulty.MEDIUM,
+        explanation="<p>5000 × 8 × 3 / 100 = 1200.</p>",
+    ),
+    Q(
+        "<p>If all roses are flowers and some flowers fade quickly, which must be true?</p>",
+        choices=[
+            ("All roses fade quickly", False),
+            ("Some roses fade quickly", False),
+            ("No conclusion about roses fading follows", True),
+            ("No rose fades", False),
+        ],
+        subject="Syllogisms",
+        difficulty=Difficulty.HARD,
+        section=1,
+        explanation="<p>The flowers that fade may not include any rose.</p>",
+    ),
+    Q(
+        "<p>In a short paragraph, explain why a budget deficit can raise interest rates.</p>",
+        type=QuestionType.ESSAY,
+        subject="Syllogisms",
+        difficulty=Difficulty.HARD,
+        section=1,
+        marks="2.00",
+    ),
+]
+
+PHYSICS = [
+    Q(
+        "<p>The SI unit of force is</p>",
+        choices=[("joule", False), ("newton", True), ("watt", False), ("pascal", False)],
+        subject="Mechanics",
+        difficulty=Difficulty.EASY,
+        marks="4.00",
+        negative="1.00",
+        explanation="<p>1 N = 1 kg·m/s².</p>",
+    ),
+    Q(
+        "<p>Which quantities are vectors?</p>",
+        type=QuestionType.MULTIPLE,
+        choices=[("velocity", True), ("mass", False), ("force", True), ("energy", False)],
+        subject="Mechanics",
+        difficulty=Difficulty.MEDIUM,
+        marks="4.00",
+        negative="2.00",
+        explanation="<p>Velocity and force have a direction; mass and energy do not.</p>",
+    ),
+    Q(
+        "<p>Acceleration due to gravity near the Earth's surface, in m/s² (two decimals)?</p>",
+        type=QuestionType.NUMERICAL,
+        value="9.81",
+        tolerance="0.05",
+        subject="Mechanics",
+        difficulty=Difficulty.EASY,
+        marks="4.00",
+        negative="0.00",
+        explanation="<p>g ≈ 9.81 m/s²; answers from 9.76 to 9.86 are accepted.</p>",
+    ),
+    Q(
+        "<p>A lens of focal length 50 cm has a power of</p>",
+        choices=[("+0.5 D", False), ("+2 D", True), ("+5 D", False), ("+20 D", False)],
+        subject="Optics",
+        difficulty=Difficulty.MEDIUM,
+        marks="4.00",
+        negative="1.00",
+        explanation="<p>P = 1/f = 1/0.5 m = 2 dioptres.</p>",
+    ),
+]
+
+REASONING = [
+    Q(
+        "<p>Find the odd one out: 3, 5, 7, 9, 11</p>",
+        choices=[("3", False), ("7", False), ("9", True), ("11", False)],
+        subject="Series",
+    ),
+]
+
+SUBJECT_PARENTS = {
+    "Arithmetic": "Quantitative aptitude",
+    "Percentages": "Quantitative aptitude",
+    "Number system": "Quantitative aptitude",
+    "Syllogisms": "Reasoning",
+    "Series": "Reasoning",
+    "Mechanics": "Physics",
+    "Optics": "Physics",
+}
+
+
+class Command(BaseCommand):
+    help = "Create demo users, batches, courses, exams with questions, and scored attempts (idempotent)."
+
+    def handle(self, *args, **options):
+        now = timezone.now()
+        with transaction.atomic():
+            users = self._users()
+            exams = self._exams(now, users)
+        self._attempts(now, users, exams)
+        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in with:"))
+        self.stdout.write("  admin / demo       staff and superuser: http://127.0.0.1:8000/admin/")
+        self.stdout.write("  testpress / demo   student, Morning batch")
+        self.stdout.write("  demouser / demo    student, Evening batch")
+        self.stdout.write("  student1..5 / demo more students, so ranks and percentiles mean something")
+
+    def _users(self) -> dict[str, User]:
+        morning, _ = Batch.objects.get_or_create(name="Morning batch")
+        evening, _ = Batch.objects.get_or_create(name="Evening batch")
+        specs = [
+            ("admin", "Institute", "Admin", "", True, []),
+            ("testpress", "Test", "Press", "9876500001", False, [morning]),
+            ("demouser", "Demo", "User", "", False, [evening]),
+        ] + [
+            (f"student{i}", f"Student{i}", "Demo", f"98765000{i:02d}", False, [morning]) for i in range(1, 6)
+        ]
+        users = {}
+        for username, first, last, phone, staff, batches in specs:
+            user, created = User.objects.get_or_create(
+                username=username,
+                defaults={
+                    "first_name": first,
+                    "last_name": last,
+                    "phone": phone,
+                    "email": f"{username}@demo.testpress.local",
+                    "is_staff": staff,
+                    "is_superuser": staff,
+                },
+            )
+            if created:
+                user.set_password(PASSWORD)
+                user.save()
+                user.batches.set(batches)
+            users[username] = user
+        return users
+
+    def _exams(self, now, users) -> dict[str, Exam]:
+        banking, _ = Course.objects.get_or_create(name="Banking")
+        engineering, _ = Course.objects.get_or_create(name="Engineering entrance")
+        evening = Batch.objects.get(name="Evening batch")
+        exams = {
+            "aptitude": self._exam(
+                "quantitative-aptitude-mock-1",
+                APTITUDE,
+                title="Quantitative Aptitude Mock 1",
+                course=banking,
+                start_date=now - timedelta(days=2),
+                end_date=now + timedelta(days=30),
+                duration=timedelta(minutes=30),
+                negative_marks=Decimal("0.25"),
+                pass_percentage=Decimal("40"),
+                enable_ranks=True,
+                rank_publishing_date=now - timedelta(days=2),
+                template_type=2,
+                description="Arithmetic and reasoning, 30 minutes, ¼ mark off for a wrong answer.",
+                sections=["Quantitative aptitude", "Reasoning"],
+            ),
+            "physics": self._exam(
+                "physics-full-test",
+                PHYSICS,
+                title="Physics Full Test",
+                course=engineering,
+                start_date=now - timedelta(days=10),
+                end_date=now + timedelta(days=20),
+                duration=timedelta(hours=1),
+                variable_mark_per_question=True,
+                pass_percentage=Decimal("35"),
+                allow_retake=True,
+                max_retakes=2,
+                enable_ranks=True,
+                rank_publishing_date=now - timedelta(days=1),
+                description="Marks per question: +4, with negative marks on choice questions.",
+            ),
+            "reasoning": self._exam(
+                "reasoning-weekly-test",
+                REASONING,
+                title="Reasoning Weekly Test",
+                course=banking,
+                start_date=now + timedelta(days=3),
+                end_date=now + timedelta(days=10),
+                duration=timedelta(minutes=20),
+            ),
+            "evening": self._exam(
+                "evening-batch-special",
+                APTITUDE[:2],
+                title="Evening Batch Special",
+                course=banking,
+                start_date=now - timedelta(days=1),
+                end_date=now + timedelta(days=5),
+                duration=timedelta(minutes=15),
+                batches=[evening],
+            ),
+        }
+        return exams
+
+    def _exam(self, slug, questions, *, sections=("Main",), batches=(), **fields) -> Exam:
+        exam, created = Exam.objects.get_or_create(slug=slug, defaults={**fields, "published": True})
+        if not created:
+            return exam
+        exam.batches.set(batches)
+        section_rows = [
+            Section.objects.create(exam=exam, order=i + 1, name=name) for i, name in enumerate(sections)
+        ]
+        direction = None
+        for order, spec in enumerate(questions, start=1):
+            if spec.subject == "Syllogisms" and direction is None:
+                direction = Direction.objects.create(html="<p>Read each statement as true, however odd.</p>")
+            question = Question.objects.create(
+                question_html=spec.text,
+                type=spec.type,
+                subject=self._subject(spec.subject),
+                difficulty=spec.difficulty,
+                explanation_html=spec.explanation,
+                marks=Decimal(spec.marks),
+                negative_marks=Decimal(spec.negative),
+                numerical_tolerance=Decimal(spec.tolerance),
+                numerical_answer=Decimal(spec.value) if spec.value else None,
+                direction=direction if spec.subject == "Syllogisms" else None,
+            )
+            Answer.objects.bulk_create(
+                Answer(question=question, text_html=text, is_correct=ok, order=i)
+                for i, (text, ok) in enumerate(spec.choices)
+            )
+            ExamQuestion.objects.create(
+                exam=exam,
+                question=question,
+                order=order,
+                section=section_rows[min(spec.section, len(section_rows) - 1)],
+            )
+        return exam
+
+    def _subject(self, name: str) -> Subject:
+        parent, _ = Subject.objects.get_or_create(name=SUBJECT_PARENTS[name], parent=None)
+        subject, _ = Subject.objects.get_or_create(name=name, parent=parent)
+        return subject
+
+    def _attempts(self, now, users, exams):
+        rng = random.Random(2015)
+        # Other students' finished attempts give the aptitude exam's ranks something to rank.
+        for username in ["demouser", "student1", "student2", "student3", "student4", "student5"]:
+            self._take(
+                exams["aptitude"], users[username], now - timedelta(days=1, hours=rng.randint(1, 20)), rng
+            )
+        for username in ["student1", "student2", "student3"]:
+            self._take(exams["physics"], users[username], now - timedelta(days=rng.randint(3, 8)), rng)
+        # testpress: a finished first attempt of physics (history) and a retake left running.
+        self._take(exams["physics"], users["testpress"], now - timedelta(days=2), rng)
+        self._take(
+            exams["physics"],
+            users["testpress"],
+            now - timedelta(hours=3),
+            rng,
+            finish=False,
+            attempt_number=2,
+        )
+        self._take(exams["evening"], users["demouser"], now - timedelta(hours=5), rng)
+
+    def _take(self, exam, user, started, rng, *, finish=True, attempt_number=1):
+        if Attempt.objects.filter(exam=exam, user=user, attempt_number=attempt_number).exists():
+            return
+        clock = started
+        attempt = services.attempt_create(user=user, exam=exam, now=clock)
+        for item in attempt.items.select_related("question").prefetch_related("question__answers"):
+            clock += timedelta(seconds=rng.randint(30, 80))
+            question = item.question
+            if rng.random() < 0.15:
+                continue  # left unanswered
+            choices = list(question.answers.all())
+            if question.type == QuestionType.NUMERICAL:
+                right = rng.random() < 0.6
+                value = question.numerical_answer if right else question.numerical_answer + 7
+                services.attempt_save_item(
+                    attempt=attempt, item=item, short_text=str(value.normalize()), now=clock
+                )
+            elif question.type == QuestionType.ESSAY:
+                services.attempt_save_item(
+                    attempt=attempt,
+                    item=item,
+                    now=clock,
+                    essay_text="Borrowing to fund a deficit competes for savings, which pushes rates up.",
+                )
+            elif question.type == QuestionType.MULTIPLE:
+                correct = [c.id for c in choices if c.is_correct]
+                picked = correct if rng.random() < 0.5 else correct[:1]
+                services.attempt_save_item(attempt=attempt, item=item, selected_answers=picked, now=clock)
+            else:
+                right = rng.random() < 0.65
+                pick = next(c for c in choices if c.is_correct == right)
+                services.attempt_save_item(
+                    attempt=attempt,
+                    item=item,
+                    selected_answers=[pick.id],
+                    review=rng.random() < 0.2,
+                    now=clock,
+                )
+        if finish:
+            services.attempt_end(attempt=attempt, now=clock + timedelta(seconds=30))
