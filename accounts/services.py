@@ -1,0 +1,71 @@
+"""Writes to accounts: enrolling students (the admin API, the spreadsheet import and the admin use these)."""
+
+from collections.abc import Iterable
+
+from django.contrib.auth import password_validation
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .models import Batch, User
+
+
+def batches_by_name(names: Iterable[str]) -> list[Batch]:
+    """The batches named, created when new: enrolling from a spreadsheet names batches, not ids."""
+    cleaned = {name.strip() for name in names if name and name.strip()}
+    existing = {batch.name: batch for batch in Batch.objects.filter(name__in=cleaned)}
+    return [existing.get(name) or Batch.objects.create(name=name) for name in sorted(cleaned)]
+
+
+def _validate(user: User, *, password: str | None) -> None:
+    """Field-keyed errors for a user about to be saved: a taken username, a weak password, bad fields."""
+    errors = {}
+    if User.objects.filter(username__iexact=user.username).exclude(pk=user.pk).exists():
+        errors["username"] = ["A user with that username already exists."]
+    if password is not None:
+        try:
+            password_validation.validate_password(password, user)
+        except ValidationError as exc:
+            errors["password"] = exc.messages
+    try:
+        user.full_clean(exclude=["password"], validate_unique=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, messages)
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def user_create(
+    *,
+    username: str,
+    password: str,
+    email: str = "",
+    first_name: str = "",
+    last_name: str = "",
+    phone: str = "",
+    batches: Iterable[str] = (),
+) -> User:
+    """Create a student. Raises ValidationError keyed by field: a taken username, a weak password."""
+    user = User(username=username, email=email, first_name=first_name, last_name=last_name, phone=phone)
+    _validate(user, password=password)
+    user.set_password(password)
+    user.save()
+    user.batches.set(batches_by_name(batches))
+    return user
+
+
+@transaction.atomic
+def user_update(
+    *, user: User, batches: Iterable[str] | None = None, password: str | None = None, **fields
+) -> User:
+    """Change the given fields of a user; `batches` (names) replaces the user's batches when given."""
+    for name, value in fields.items():
+        setattr(user, name, value)
+    _validate(user, password=password)
+    if password is not None:
+        user.set_password(password)
+    user.save()
+    if batches is not None:
+        user.batches.set(batches_by_name(batches))
+    return user
