@@ -1,17 +1,17 @@
 """Reads of attempts: the student's pages, and where an attempt stands among the exam's ranked ones."""
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import OuterRef, Prefetch, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Sum
 from rest_framework.exceptions import NotFound, PermissionDenied
 
-from exams.models import Exam
+from exams.models import Exam, Section, Subject
 from exams.selectors import with_user_counts
 from testpress.queries import subquery_count
 
-from .choices import AttemptState
+from .choices import AttemptState, ItemResult
 from .models import Attempt
 
 NOT_RANKED = "NA"
@@ -96,3 +96,117 @@ def standing(attempt: Attempt, *, now: datetime) -> Standing:
 def admin_attempt_list() -> QuerySet[Attempt]:
     """Every attempt, newest first, with the user and exam its row prints: one SELECT a page."""
     return Attempt.objects.select_related("user", "exam").order_by("-date", "-id")
+
+
+@dataclass
+class ItemCounts:
+    """How an attempt's items went within one group (a section, a subject, a difficulty level)."""
+
+    total: int = 0
+    correct: int = 0
+    incorrect: int = 0
+    unanswered: int = 0
+    pending: int = 0
+    score: Decimal = Decimal("0.00")
+    time_taken: timedelta = timedelta(0)
+
+    def add(self, other: "ItemCounts") -> None:
+        for name in ("total", "correct", "incorrect", "unanswered", "pending", "score", "time_taken"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+def item_counts_by(attempt: Attempt, group: str) -> dict:
+    """Item counts of an attempt grouped by an item field path ("section_id", "question__subject_id"…).
+
+    One aggregate query. Items not scored yet (a running attempt) count as unanswered.
+    """
+    rows = (
+        attempt.items.order_by()
+        .values(group)
+        .annotate(
+            n=Count("id"),
+            n_correct=Count("id", filter=Q(result=ItemResult.CORRECT)),
+            n_incorrect=Count("id", filter=Q(result=ItemResult.INCORRECT)),
+            n_pending=Count("id", filter=Q(result=ItemResult.PENDING)),
+            marks_sum=Sum("marks"),
+            duration_sum=Sum("duration"),
+        )
+    )
+    return {
+        row[group]: ItemCounts(
+            total=row["n"],
+            correct=row["n_correct"],
+            incorrect=row["n_incorrect"],
+            pending=row["n_pending"],
+            unanswered=row["n"] - row["n_correct"] - row["n_incorrect"] - row["n_pending"],
+            score=row["marks_sum"] or Decimal("0.00"),
+            time_taken=row["duration_sum"] or timedelta(0),
+        )
+        for row in rows
+    }
+
+
+@dataclass
+class SectionStats:
+    section: Section | None
+    counts: ItemCounts
+
+
+def section_stats(attempt: Attempt) -> list[SectionStats]:
+    """Per-section counts, score and time, in the exam's section order (two queries)."""
+    by_section = item_counts_by(attempt, "section_id")
+    sections = Section.objects.filter(pk__in=[pk for pk in by_section if pk is not None]).order_by(
+        "order", "id"
+    )
+    stats = [SectionStats(section=s, counts=by_section[s.pk]) for s in sections]
+    if None in by_section:
+        stats.append(SectionStats(section=None, counts=by_section[None]))
+    return stats
+
+
+@dataclass
+class SubjectStats:
+    subject_id: int | None
+    name: str
+    parent_id: int | None
+    is_leaf: bool
+    counts: ItemCounts
+
+
+UNCATEGORIZED = "Uncategorized"
+
+
+def subject_stats(attempt: Attempt) -> list[SubjectStats]:
+    """Per-subject counts; each ancestor subject also gets a row summing its descendants.
+
+    Questions in Mechanics and Optics, both under Physics, give three rows: Mechanics and Optics
+    (leaves) and Physics (not a leaf) with their totals added up. Two queries whatever the depth.
+    """
+    by_subject = item_counts_by(attempt, "question__subject_id")
+    tree = {s.pk: s for s in Subject.objects.only("id", "name", "parent_id")}
+    rows: dict[int | None, SubjectStats] = {}
+    for subject_id, counts in by_subject.items():
+        node = tree.get(subject_id)
+        is_leaf = True
+        while True:
+            key = node.pk if node else None
+            if key not in rows:
+                rows[key] = SubjectStats(
+                    subject_id=key,
+                    name=node.name if node else UNCATEGORIZED,
+                    parent_id=node.parent_id if node else None,
+                    is_leaf=is_leaf,
+                    counts=ItemCounts(),
+                )
+            elif not is_leaf:
+                rows[key].is_leaf = False
+            rows[key].counts.add(counts)
+            if node is None or node.parent_id is None:
+                break
+            node, is_leaf = tree[node.parent_id], False
+    return sorted(rows.values(), key=lambda row: (row.parent_id is not None, row.name))
+
+
+def difficulty_stats(attempt: Attempt) -> dict[str, ItemCounts]:
+    """Counts per difficulty level ("easy", "medium", "hard"; "" for questions given none)."""
+    return item_counts_by(attempt, "question__difficulty")
