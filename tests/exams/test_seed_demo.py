@@ -1,0 +1,63 @@
+"""seed_demo gives a new user something real to explore, and running it twice changes nothing."""
+
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from accounts.models import User
+from attempts.choices import AttemptState, ItemResult
+from attempts.models import Attempt
+from exams.models import Exam
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def demo():
+    call_command("seed_demo", stdout=StringIO())
+
+
+def slugs(response):
+    return {exam["slug"] for exam in response.json()["results"]}
+
+
+def test_running_it_again_creates_nothing_new(demo):
+    before = (User.objects.count(), Exam.objects.count(), Attempt.objects.count())
+    call_command("seed_demo", stdout=StringIO())
+    assert (User.objects.count(), Exam.objects.count(), Attempt.objects.count()) == before
+
+
+def test_the_demo_users_log_in_with_the_printed_password(demo, api_client):
+    for username in ("admin", "testpress", "demouser"):
+        response = api_client.post("/api/v2.1/auth-token/", {"username": username, "password": "demo"})
+        assert response.status_code == 200, username
+    assert User.objects.get(username="admin").is_staff
+
+
+def test_testpress_has_an_exam_in_every_state_and_one_kept_from_it(demo, client_for):
+    client = client_for(User.objects.get(username="testpress"))
+    upcoming = slugs(client.get("/api/v2.1/exams/upcoming/"))
+    available = slugs(client.get("/api/v2.1/exams/available/"))
+    history = slugs(client.get("/api/v2.1/exams/history/"))
+    assert upcoming and available and history
+    assert "evening-batch-special" not in slugs(client.get("/api/v2.1/exams/?per_page=100"))
+    assert client.get("/api/v2.1/exams/evening-batch-special/").status_code == 403
+
+    history_states = {a["state"] for a in client.get(f"/api/v2.1/exams/{history.pop()}/").json()["attempts"]}
+    assert history_states == {"Completed", "Running"}
+
+    available_exam = Exam.objects.get(slug=available.pop())
+    types = set(available_exam.questions.values_list("type", flat=True))
+    assert {"R", "C", "N", "E"} <= types and available_exam.negative_marks > 0
+
+
+def test_demo_scores_are_the_engines_not_typed_in(demo):
+    completed = Attempt.objects.filter(state=AttemptState.COMPLETED).prefetch_related("items")
+    assert completed.count() >= 8
+    for attempt in completed:
+        items = list(attempt.items.all())
+        assert attempt.score == sum((i.marks or Decimal(0) for i in items), Decimal(0))
+        assert attempt.correct_count == sum(i.result == ItemResult.CORRECT for i in items)
+        assert attempt.pending_count == sum(i.result == ItemResult.PENDING for i in items)
