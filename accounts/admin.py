@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from import_export.admin import ImportExportMixin
 
 from testpress.admin_columns import CountColumnsMixin, count_of
+from testpress.resources import SPREADSHEET_FORMATS
 
 from .models import Batch, User
+from .resources import UserResource
 
 
 @admin.register(Batch)
@@ -13,7 +16,9 @@ class BatchAdmin(CountColumnsMixin, admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(ImportExportMixin, DjangoUserAdmin):
+    resource_classes = [UserResource]
+    formats = SPREADSHEET_FORMATS
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Personal info", {"fields": ("first_name", "last_name", "email", "phone")}),

@@ -1,0 +1,52 @@
+"""Spreadsheet import/export plumbing shared by the apps' resources (django-import-export).
+
+A file is imported whole or not at all, and cells read the same from CSV and XLSX.
+"""
+
+import re
+
+from import_export import resources
+from import_export.formats.base_formats import CSV, XLSX
+
+# What the admins offer to import and export.
+SPREADSHEET_FORMATS = [CSV, XLSX]
+
+
+def cell_text(value) -> str:
+    """A cell as stripped text: XLSX gives None for a blank cell and floats for numbers typed in it.
+
+    >>> cell_text(None), cell_text(" a "), cell_text(9876543210.0), cell_text(2.5)
+    ('', 'a', '9876543210', '2.5')
+    """
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def split_list(value) -> list[str]:
+    """The items of a list cell, separated by commas or semicolons: "A, B; C" → ["A", "B", "C"]."""
+    return [item.strip() for item in re.split(r"[,;]", cell_text(value)) if item.strip()]
+
+
+class AllOrNothingResource(resources.ModelResource):
+    """A resource whose imports write every row or none."""
+
+    def before_import(self, dataset, **kwargs):
+        # Headers typed by hand ("Username ", "EMAIL") name the same columns.
+        dataset.headers = [cell_text(header).lower() for header in dataset.headers]
+        super().before_import(dataset, **kwargs)
+
+    def before_import_row(self, row, **kwargs):
+        # "alice " typed in a cell is the user alice, not a username the validators refuse.
+        for column, value in row.items():
+            if isinstance(value, str):
+                row[column] = value.strip()
+        super().before_import_row(row, **kwargs)
+
+    def import_data(self, dataset, **kwargs):
+        # The admin's confirm step imports the previewed file again without asking for a rollback on
+        # invalid rows; a row that has become invalid since the preview must not leave the others written.
+        kwargs.update(use_transactions=True, rollback_on_validation_errors=True)
+        return super().import_data(dataset, **kwargs)
