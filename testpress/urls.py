@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularSwaggerView
 
-from testpress.api.auth import ObtainAuthToken
+from testpress.api.auth import ObtainAuthToken, RefreshAuthToken
 from testpress.api.exceptions import json_not_found
 from testpress.api.schema import SchemaView
 
@@ -12,12 +12,14 @@ ADMIN_VERSIONS = r"v2\.5"
 
 student_api = [
     path("auth-token/", ObtainAuthToken.as_view(), name="auth-token"),
+    path("auth-token/refresh/", RefreshAuthToken.as_view(), name="auth-token-refresh"),
     path("", include("exams.api.urls")),
     path("", include("attempts.api.urls")),
 ]
 
 admin_api = [
     path("auth-token/", ObtainAuthToken.as_view(), name="auth-token"),
+    path("auth-token/refresh/", RefreshAuthToken.as_view(), name="auth-token-refresh"),
     path("admin/", include("attempts.api.admin_urls")),
     path("admin/", include("exams.api.admin_urls")),
     path("admin/", include("accounts.api.admin_urls")),

@@ -1,10 +1,19 @@
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from rest_framework.test import APIClient
 
 from testpress.api.auth import issue_token
 
 from .factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Throttle counts (and anything else cached) never leak from one test into the next."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture

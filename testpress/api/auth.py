@@ -1,4 +1,7 @@
-"""POST auth-token/: username and password in, {"token": <JWT>} out."""
+"""POST auth-token/: username and password in, {"token": <JWT>, "refresh": <JWT>} out.
+
+POST auth-token/refresh/: {"refresh": <JWT>} in, a new {"token": <JWT>} out, while the user is active.
+"""
 
 from django.contrib.auth import authenticate
 from django.utils.translation import gettext_lazy as _
@@ -7,7 +10,11 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.tokens import AccessToken
+from rest_framework_simplejwt.authentication import JWTAuthentication
+from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
+from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from .throttling import LoginAddressThrottle, LoginUsernameThrottle
 
 
 class AuthTokenSerializer(serializers.Serializer):
@@ -33,18 +40,74 @@ def issue_token(user) -> str:
     return str(token)
 
 
+def issue_refresh_token(user) -> str:
+    """A longer-lived token that only auth-token/refresh/ accepts (the API refuses it as an access token)."""
+    token = RefreshToken.for_user(user)
+    token["user_id"] = user.pk
+    return str(token)
+
+
 class ObtainAuthToken(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
+    # Only these: a login is neither a read nor a write to count against a user.
+    throttle_classes = [LoginUsernameThrottle, LoginAddressThrottle]
     serializer_class = AuthTokenSerializer
 
     @extend_schema(
         operation_id="auth_token_create",
         request=AuthTokenSerializer,
-        responses={200: inline_serializer("AuthToken", {"token": serializers.CharField()})},
+        responses={
+            200: inline_serializer(
+                "AuthToken", {"token": serializers.CharField(), "refresh": serializers.CharField()}
+            )
+        },
         auth=[],
     )
     def post(self, request, *args, **kwargs):
         serializer = self.serializer_class(data=request.data, context={"request": request})
+        if not serializer.is_valid():
+            if _credentials_refused(serializer.errors):
+                for throttle in self.get_throttles():
+                    throttle.record_failure(request, self)
+            raise serializers.ValidationError(serializer.errors)
+        user = serializer.validated_data["user"]
+        return Response({"token": issue_token(user), "refresh": issue_refresh_token(user)})
+
+
+def _credentials_refused(errors) -> bool:
+    """Wrong username or password, as opposed to a malformed body."""
+    return any(
+        getattr(error, "code", None) == "authorization" for error in errors.get("non_field_errors", [])
+    )
+
+
+class RefreshAuthTokenSerializer(serializers.Serializer):
+    refresh = serializers.CharField(max_length=2000)
+
+
+class RefreshAuthToken(APIView):
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    serializer_class = RefreshAuthTokenSerializer
+
+    def get_authenticate_header(self, request):
+        # A refused refresh token is a 401 with the header the API's other 401s carry.
+        return JWTAuthentication().authenticate_header(request)
+
+    @extend_schema(
+        operation_id="auth_token_refresh",
+        request=RefreshAuthTokenSerializer,
+        responses={200: inline_serializer("RefreshedAuthToken", {"token": serializers.CharField()})},
+        auth=[],
+    )
+    def post(self, request, *args, **kwargs):
+        serializer = self.serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return Response({"token": issue_token(serializer.validated_data["user"])})
+        try:
+            refresh = RefreshToken(serializer.validated_data["refresh"])
+        except TokenError as error:
+            raise InvalidToken(error.args[0]) from error
+        # The same user lookup as every authenticated request: deleted or deactivated users get a 401.
+        user = JWTAuthentication().get_user(refresh)
+        return Response({"token": issue_token(user)})

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "testpress.middleware.ApiInputLimitsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -92,7 +93,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Throttle counts live here: production points CACHE_URL at Redis so that every app server shares them.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+# Larger request bodies get a 413 (testpress/middleware.py); the largest real one is an essay answer.
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 
 LOGGING = {
     "version": 1,
@@ -121,6 +126,25 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "testpress.api.exceptions.api_exception_handler",
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "UNAUTHENTICATED_USER": None,
+    # testpress/api/throttling.py; auth-token/ uses only the two login scopes.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "testpress.api.throttling.ReadRateThrottle",
+        "testpress.api.throttling.WriteRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        # Generous: an exam's opening minute has every student listing exams and attempts.
+        "read": env("THROTTLE_READ_RATE", default="600/min"),
+        # A student taking an exam saves an answer about every 20 s and heartbeats every 60 s; a burst
+        # of quick answers (or retries on a flaky network) stays well below this.
+        "write": env("THROTTLE_WRITE_RATE", default="120/min"),
+        # Refused logins only, so a classroom behind one address can all sign in at once.
+        "login_username": env("THROTTLE_LOGIN_USERNAME_RATE", default="10/min"),
+        "login_ip": env("THROTTLE_LOGIN_IP_RATE", default="30/min"),
+    },
+    # How many proxies append to X-Forwarded-For in front of the app: the client address for throttles
+    # is the one the outermost of them saw. 0 reads REMOTE_ADDR and ignores the header, which a client
+    # could otherwise forge to dodge the per-address limit.
+    "NUM_PROXIES": env.int("NUM_PROXIES", default=0),
 }
 
 # --- Simple JWT ------------------------------------------------------------------------------

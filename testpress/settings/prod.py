@@ -1,15 +1,32 @@
-"""Production: DEBUG off, HTTPS everywhere, secrets required from the environment."""
+"""Production: DEBUG off, HTTPS everywhere behind a proxy, secrets required from the environment."""
+
+from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import env
+from .base import REST_FRAMEWORK, SIMPLE_JWT, env
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
+
+# Tokens are signed with their own key when one is given, else with SECRET_KEY; never with base's default.
+SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": env("JWT_SIGNING_KEY", default=SECRET_KEY)}
+if len(SIMPLE_JWT["SIGNING_KEY"]) < 32:
+    raise ImproperlyConfigured("JWT_SIGNING_KEY (or SECRET_KEY) must be at least 32 characters long.")
+
+# Several gunicorn workers (and servers) share throttle counts only through a shared cache.
+CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/1")}
+# One reverse proxy (nginx) in front: it sets X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host.
+REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": env.int("NUM_PROXIES", default=1)}
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 USE_X_FORWARDED_HOST = env.bool("USE_X_FORWARDED_HOST", default=True)
+
+# HTTPS only: the proxy may redirect instead (SECURE_SSL_REDIRECT=0), HSTS keeps browsers on HTTPS.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
+if not SECURE_SSL_REDIRECT:
+    # Turning it off declares that the proxy redirects plain HTTP; check --deploy cannot see the proxy.
+    SILENCED_SYSTEM_CHECKS = ["security.W008"]
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-SECURE_HSTS_PRELOAD = True
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=True)

@@ -10,3 +10,8 @@ STORAGES = {
 }
 # No collectstatic before tests: let whitenoise look files up on demand instead of warning per request.
 WHITENOISE_AUTOREFRESH = True
+# Throttles off for the suite (hundreds of requests per user); tests/api/test_throttling.py turns them on.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,  # noqa: F405
+    "DEFAULT_THROTTLE_RATES": dict.fromkeys(REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]),  # noqa: F405
+}

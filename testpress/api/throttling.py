@@ -1,0 +1,142 @@
+"""Request rates: reads and writes per user, failed logins per username and per client address.
+
+Counts live in the default cache (`CACHE_URL`: Redis in production), so every app server shares them.
+Rates come from `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`, read on each request so that a test may
+change them with `override_settings`; a rate of `None` switches its throttle off.
+"""
+
+import hashlib
+import logging
+
+from rest_framework.permissions import SAFE_METHODS
+from rest_framework.settings import api_settings
+from rest_framework.throttling import SimpleRateThrottle
+
+logger = logging.getLogger("testpress.api")
+
+
+class _Throttle(SimpleRateThrottle):
+    """Rates looked up per request; a cache outage lets requests through rather than failing them all."""
+
+    def __init__(self):
+        # The scope may depend on the view, so the rate is parsed in allow_request().
+        pass
+
+    @property
+    def THROTTLE_RATES(self):  # noqa: N802 (the name SimpleRateThrottle reads)
+        return api_settings.DEFAULT_THROTTLE_RATES
+
+    def get_scope(self, request, view) -> str | None:
+        return self.scope
+
+    def configure(self, request, view) -> bool:
+        """Pick this request's scope and rate; False when this throttle does not apply to it."""
+        self.scope = self.get_scope(request, view)
+        if self.scope is None:
+            return False
+        self.rate = self.get_rate()
+        self.num_requests, self.duration = self.parse_rate(self.rate)
+        return self.rate is not None
+
+    def allow_request(self, request, view):
+        if not self.configure(request, view):
+            return True
+        try:
+            return super().allow_request(request, view)
+        except Exception:
+            # An exam must not stop because Redis did: serve unthrottled and say so in the log.
+            logger.exception("Throttle %s could not reach the cache; request let through", self.scope)
+            return True
+
+    def user_or_address(self, request) -> str:
+        user = request.user
+        if user is not None and user.is_authenticated:
+            return f"user-{user.pk}"
+        return f"ip-{self.get_ident(request)}"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.user_or_address(request)}
+
+
+class ReadRateThrottle(_Throttle):
+    """GET, HEAD and OPTIONS per user (per address when anonymous): scope `read`."""
+
+    scope = "read"
+
+    def get_scope(self, request, view):
+        return self.scope if request.method in SAFE_METHODS else None
+
+
+class WriteRateThrottle(_Throttle):
+    """Every other method per user, on every view.
+
+    The scope is `write` unless the view names its own with `write_throttle_scope = "<scope>"` (a rate
+    for that scope must then be configured). Each scope keeps its own count.
+    """
+
+    scope = "write"
+
+    def get_scope(self, request, view):
+        if request.method in SAFE_METHODS:
+            return None
+        return getattr(view, "write_throttle_scope", None) or self.scope
+
+
+class FailedLoginThrottle(_Throttle):
+    """Counts only refused logins, so a classroom behind one address may all sign in at 9:00.
+
+    allow_request() only looks: the view calls record_failure() when the credentials were wrong.
+    """
+
+    def allow_request(self, request, view):
+        if not self.configure(request, view):
+            return True
+        self.key = self.get_cache_key(request, view)
+        if self.key is None:
+            return True
+        try:
+            self.history = self._recent(self.key)
+        except Exception:
+            logger.exception("Throttle %s could not reach the cache; login let through", self.scope)
+            return True
+        if len(self.history) >= self.num_requests:
+            return self.throttle_failure()
+        return True
+
+    def record_failure(self, request, view) -> None:
+        key = self.get_cache_key(request, view) if self.configure(request, view) else None
+        if key is None:
+            return
+        try:
+            history = self._recent(key)
+            history.insert(0, self.now)
+            self.cache.set(key, history, self.duration)
+        except Exception:
+            logger.exception("Throttle %s could not record a failed login", self.scope)
+
+    def _recent(self, key: str) -> list[float]:
+        self.now = self.timer()
+        return [at for at in self.cache.get(key, []) if at > self.now - self.duration]
+
+
+class LoginUsernameThrottle(FailedLoginThrottle):
+    """Failed logins per username (scope `login_username`): guessing one student's password."""
+
+    scope = "login_username"
+
+    def get_cache_key(self, request, view):
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        if not isinstance(username, str) or not username.strip():
+            return None
+        # Hashed: the key stays short and safe for any cache whatever the client sent.
+        digest = hashlib.sha256(username.strip().casefold().encode("utf-8", "replace")).hexdigest()
+        return self.cache_format % {"scope": self.scope, "ident": digest}
+
+
+class LoginAddressThrottle(FailedLoginThrottle):
+    """Failed logins per client address (scope `login_ip`): trying many usernames from one place."""
+
+    scope = "login_ip"
+
+    def get_cache_key(self, request, view):
+        return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}

@@ -1,0 +1,213 @@
+"""Throttles: refused logins per username and per address, reads and writes per user, shared cache."""
+
+import uuid
+
+import pytest
+import redis
+from django.core.cache import cache
+from django.test import override_settings
+from django.urls import path
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from testpress.urls import urlpatterns as project_urlpatterns
+from tests.factories import UserFactory
+
+LOGIN = "/api/v2.1/auth-token/"
+EXAMS = "/api/v2.1/exams/"
+REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+class Answer(APIView):
+    """A stand-in for an attempt action: any authenticated write."""
+
+    permission_classes = [IsAuthenticated]
+    versioning_class = None
+
+    def put(self, request, *args, **kwargs):
+        return Response({"saved": True})
+
+
+class AnswerWithOwnScope(Answer):
+    write_throttle_scope = "answers"
+
+
+urlpatterns = [
+    path("api/test/answer/", Answer.as_view()),
+    path("api/test/scoped-answer/", AnswerWithOwnScope.as_view()),
+    *project_urlpatterns,
+]
+
+
+@pytest.fixture
+def rates(settings):
+    """Turn throttling on (the test settings switch it off) with small, exact rates."""
+
+    def apply(**overrides):
+        configured = {"read": None, "write": None, "login_username": None, "login_ip": None, **overrides}
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": configured}
+
+    return apply
+
+
+def login(client, username, password="demo-pass-123", address="10.0.0.1", **headers):
+    body = {"username": username, "password": password}
+    return client.post(LOGIN, body, format="json", REMOTE_ADDR=address, **headers)
+
+
+def assert_throttled(response):
+    assert response.status_code == 429
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"].startswith("Request was throttled.")
+    assert 1 <= int(response["Retry-After"]) <= 60
+
+
+@pytest.mark.django_db
+class TestLoginThrottles:
+    def test_ten_wrong_passwords_lock_that_username_for_a_minute(self, api_client, student, rates):
+        rates(login_username="10/min", login_ip="30/min")
+        for _ in range(10):
+            assert login(api_client, "testpress", "wrong").status_code == 400
+
+        # Even the right password waits: otherwise the eleventh guess could be the lucky one.
+        assert_throttled(login(api_client, "testpress"))
+        assert_throttled(login(api_client, " TestPress ", "wrong"))
+        UserFactory(username="neighbour")
+        assert login(api_client, "neighbour").status_code == 200
+
+    def test_the_username_lock_holds_across_addresses(self, api_client, student, rates):
+        rates(login_username="2/min")
+        login(api_client, "testpress", "wrong", address="10.0.0.1")
+        login(api_client, "testpress", "wrong", address="10.0.0.2")
+        assert_throttled(login(api_client, "testpress", address="10.0.0.3"))
+
+    def test_many_usernames_from_one_address_lock_that_address(self, api_client, rates):
+        rates(login_ip="3/min")
+        for name in ["a", "b", "c"]:
+            assert login(api_client, name, address="10.0.0.9").status_code == 400
+
+        assert_throttled(login(api_client, "d", address="10.0.0.9"))
+        assert login(api_client, "d", address="10.0.0.10").status_code == 400
+
+    def test_successful_logins_are_not_counted(self, api_client, student, rates):
+        # A classroom behind one NAT address signs in at the same minute.
+        rates(login_username="2/min", login_ip="2/min")
+        for _ in range(5):
+            assert login(api_client, "testpress").status_code == 200
+
+    def test_malformed_bodies_are_not_counted_as_guesses(self, api_client, student, rates):
+        rates(login_username="1/min", login_ip="1/min")
+        assert api_client.post(LOGIN, {"username": "testpress"}, format="json").status_code == 400
+        assert login(api_client, "testpress").status_code == 200
+
+    def test_a_forged_forwarded_for_does_not_dodge_the_address_limit(self, api_client, rates):
+        rates(login_ip="2/min")
+        for forged in ["1.1.1.1", "2.2.2.2"]:
+            login(api_client, "x", HTTP_X_FORWARDED_FOR=forged)
+        assert_throttled(login(api_client, "x", HTTP_X_FORWARDED_FOR="3.3.3.3"))
+
+    def test_behind_a_proxy_the_address_comes_from_forwarded_for(self, api_client, rates, settings):
+        rates(login_ip="1/min")
+        settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+        proxy = "127.0.0.1"
+        login(api_client, "x", address=proxy, HTTP_X_FORWARDED_FOR="203.0.113.5")
+        assert_throttled(login(api_client, "x", address=proxy, HTTP_X_FORWARDED_FOR="203.0.113.5"))
+        assert login(api_client, "x", address=proxy, HTTP_X_FORWARDED_FOR="203.0.113.6").status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+class TestReadAndWriteThrottles:
+    def test_writes_are_counted_per_user(self, student_client, client_for, other_student, rates):
+        rates(write="3/min")
+        for _ in range(3):
+            assert student_client.put("/api/test/answer/").status_code == 200
+
+        assert_throttled(student_client.put("/api/test/answer/"))
+        assert client_for(other_student).put("/api/test/answer/").status_code == 200
+
+    def test_reads_do_not_spend_the_write_allowance(self, student_client, rates):
+        rates(write="2/min", read="100/min")
+        for _ in range(10):
+            assert student_client.get(EXAMS).status_code == 200
+        assert student_client.put("/api/test/answer/").status_code == 200
+        assert student_client.put("/api/test/answer/").status_code == 200
+        assert_throttled(student_client.put("/api/test/answer/"))
+        assert student_client.get(EXAMS).status_code == 200
+
+    def test_reads_have_their_own_limit(self, student_client, rates):
+        rates(read="3/min", write="100/min")
+        for _ in range(3):
+            assert student_client.get(EXAMS).status_code == 200
+        assert_throttled(student_client.get(EXAMS))
+        assert student_client.put("/api/test/answer/").status_code == 200
+
+    def test_a_view_may_name_its_own_write_scope(self, student_client, rates):
+        rates(write="1/min", answers="2/min")
+        assert student_client.put("/api/test/answer/").status_code == 200
+        assert_throttled(student_client.put("/api/test/answer/"))
+        assert student_client.put("/api/test/scoped-answer/").status_code == 200
+        assert student_client.put("/api/test/scoped-answer/").status_code == 200
+        assert_throttled(student_client.put("/api/test/scoped-answer/"))
+
+    def test_attempt_actions_are_covered_without_touching_their_views(self, student_client, rates):
+        rates(write="2/min")
+        heartbeat = "/api/v2.1/attempts/999999/heartbeat/"
+        assert student_client.put(heartbeat).status_code == 404
+        assert student_client.put(heartbeat).status_code == 404
+        assert_throttled(student_client.put(heartbeat))
+
+    def test_a_student_taking_an_exam_stays_under_the_default_write_rate(self, student_client, rates):
+        # A minute of answering fast (one save every 2 s) plus heartbeats and a resume.
+        rates(write="120/min")
+        requests = 30 + 1 + 1
+        assert all(student_client.put("/api/test/answer/").status_code == 200 for _ in range(requests))
+
+
+def redis_reachable() -> bool:
+    try:
+        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
+    except redis.RedisError:
+        return False
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+class TestThrottleStore:
+    @pytest.mark.skipif(not redis_reachable(), reason="needs Redis at 127.0.0.1:6379")
+    def test_counts_live_in_the_configured_redis_cache_for_every_server_to_read(self, student_client, rates):
+        rates(write="2/min")
+        prefix = f"throttle-test-{uuid.uuid4().hex}"
+        redis_cache = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": REDIS_URL,
+                "KEY_PREFIX": prefix,
+            }
+        }
+        keys = []
+        with override_settings(CACHES=redis_cache):
+            try:
+                student_client.put("/api/test/answer/")
+                # Another app server: a fresh connection to the same Redis sees the count.
+                keys = redis.Redis.from_url(REDIS_URL).keys(f"{prefix}:*")
+                assert len(keys) == 1 and b"throttle_write_user-" in keys[0]
+                student_client.put("/api/test/answer/")
+                assert_throttled(student_client.put("/api/test/answer/"))
+            finally:
+                cache.delete_many([key.decode().split(":", 2)[2] for key in keys])
+
+    def test_an_unreachable_cache_lets_students_keep_working(self, student_client, rates):
+        rates(write="1/min", read="1/min")
+        down = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.redis.RedisCache",
+                "LOCATION": "redis://127.0.0.1:1/0",
+            }
+        }
+        with override_settings(CACHES=down):
+            assert student_client.put("/api/test/answer/").status_code == 200
+            assert student_client.put("/api/test/answer/").status_code == 200
+            assert student_client.get(EXAMS).status_code == 200
+            assert login(student_client, "nobody").status_code == 400

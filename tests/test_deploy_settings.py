@@ -1,0 +1,123 @@
+"""testpress.settings.prod, loaded in a fresh interpreter as gunicorn would, from environment variables."""
+
+import json
+import os
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+SECRET = secrets.token_urlsafe(50)
+
+DUMP = """
+import json, django
+django.setup()
+from django.conf import settings as s
+jwt = s.SIMPLE_JWT
+print(json.dumps({
+    "DEBUG": s.DEBUG,
+    "SECURE_SSL_REDIRECT": s.SECURE_SSL_REDIRECT,
+    "SECURE_PROXY_SSL_HEADER": list(s.SECURE_PROXY_SSL_HEADER),
+    "CSRF_TRUSTED_ORIGINS": s.CSRF_TRUSTED_ORIGINS,
+    "cache": s.CACHES["default"]["BACKEND"],
+    "cache_location": s.CACHES["default"].get("LOCATION"),
+    "NUM_PROXIES": s.REST_FRAMEWORK["NUM_PROXIES"],
+    "rates": s.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"],
+    "access_seconds": jwt["ACCESS_TOKEN_LIFETIME"].total_seconds(),
+    "refresh_seconds": jwt["REFRESH_TOKEN_LIFETIME"].total_seconds(),
+    "signing_key": jwt["SIGNING_KEY"],
+}))
+"""
+
+
+def run(args, **env):
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "JWT_", "SECURE_"))}
+    environment.update({"DJANGO_SETTINGS_MODULE": "testpress.settings.prod", "ALLOWED_HOSTS": "example.com"})
+    environment.pop("SECRET_KEY", None)
+    environment.update(env)
+    return subprocess.run(
+        [sys.executable, *args], cwd=BASE_DIR, env=environment, capture_output=True, text=True, timeout=60
+    )
+
+
+def prod_settings(**env) -> dict:
+    result = run(["-c", DUMP], **{"SECRET_KEY": SECRET, **env})
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@pytest.mark.parametrize("redirect", ["1", "0"])
+def test_check_deploy_is_clean_with_the_production_settings(redirect):
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        SECRET_KEY=SECRET,
+        SECURE_SSL_REDIRECT=redirect,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_check_deploy_fails_on_a_weak_secret_key():
+    # The test above could pass by never checking anything: here the same command must complain.
+    result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], SECRET_KEY="short" * 8)
+    assert result.returncode != 0
+    assert "security.W009" in result.stderr + result.stdout
+
+
+@pytest.mark.skipif(
+    (BASE_DIR / ".env").exists() and "SECRET_KEY" in (BASE_DIR / ".env").read_text(),
+    reason="the local .env file provides a SECRET_KEY",
+)
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run(["-c", DUMP])
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_a_short_jwt_signing_key():
+    result = run(["-c", DUMP], SECRET_KEY=SECRET, JWT_SIGNING_KEY="too-short")
+    assert result.returncode != 0
+    assert "JWT_SIGNING_KEY" in result.stderr
+
+
+def test_production_defaults():
+    values = prod_settings()
+    assert values["DEBUG"] is False
+    assert values["SECURE_SSL_REDIRECT"] is True
+    assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
+    # Throttle counts shared by every worker and server, client address taken from the proxy's header.
+    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache_location"] == "redis://127.0.0.1:6379/1"
+    assert values["NUM_PROXIES"] == 1
+    assert values["rates"] == {
+        "read": "600/min",
+        "write": "120/min",
+        "login_username": "10/min",
+        "login_ip": "30/min",
+    }
+    # No JWT_SIGNING_KEY: tokens are signed with the deployment's SECRET_KEY, not a built-in default.
+    assert values["signing_key"] == SECRET
+
+
+def test_production_reads_its_values_from_the_environment():
+    signing_key = secrets.token_urlsafe(40)
+    values = prod_settings(
+        JWT_SIGNING_KEY=signing_key,
+        JWT_ACCESS_MINUTES="15",
+        JWT_REFRESH_DAYS="2",
+        SECURE_SSL_REDIRECT="0",
+        CACHE_URL="redis://10.0.0.5:6379/3",
+        NUM_PROXIES="2",
+        THROTTLE_WRITE_RATE="300/min",
+        CSRF_TRUSTED_ORIGINS="https://exams.example.com",
+    )
+    assert values["signing_key"] == signing_key
+    assert (values["access_seconds"], values["refresh_seconds"]) == (15 * 60, 2 * 86400)
+    assert values["SECURE_SSL_REDIRECT"] is False
+    assert values["cache_location"] == "redis://10.0.0.5:6379/3"
+    assert values["NUM_PROXIES"] == 2
+    assert values["rates"]["write"] == "300/min"
+    assert values["CSRF_TRUSTED_ORIGINS"] == ["https://exams.example.com"]
