@@ -1,9 +1,12 @@
 from django.contrib import admin
 from django.contrib.admin.views.main import ChangeList
+from import_export.admin import ImportExportMixin
 
 from testpress.admin_columns import CountColumnsMixin, count_of
+from testpress.resources import SPREADSHEET_FORMATS
 
 from .models import Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
+from .resources import QuestionResource
 
 
 def link_subject_tree(subjects) -> dict[int, Subject]:
@@ -149,7 +152,9 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(admin.ModelAdmin):
+class QuestionAdmin(ImportExportMixin, admin.ModelAdmin):
+    resource_classes = [QuestionResource]
+    formats = SPREADSHEET_FORMATS
     list_display = ["__str__", "type", "subject", "difficulty", "marks"]
     list_select_related = ["subject"]
     list_filter = ["type", ("subject", SubjectPathFilter), "difficulty"]

@@ -4,6 +4,7 @@ A file is imported whole or not at all, and cells read the same from CSV and XLS
 """
 
 import re
+from decimal import InvalidOperation
 
 from import_export import resources
 from import_export.formats.base_formats import CSV, XLSX
@@ -39,11 +40,19 @@ class AllOrNothingResource(resources.ModelResource):
         super().before_import(dataset, **kwargs)
 
     def before_import_row(self, row, **kwargs):
-        # "alice " typed in a cell is the user alice, not a username the validators refuse.
+        # "alice " typed in a cell is the user alice, not a username the validators refuse; a blank
+        # XLSX cell (None) reads as the empty CSV cell it would be, so text columns get "" not NULL.
         for column, value in row.items():
-            if isinstance(value, str):
-                row[column] = value.strip()
+            if value is None or isinstance(value, str):
+                row[column] = cell_text(value)
         super().before_import_row(row, **kwargs)
+
+    def import_field(self, field, instance, row, is_m2m=False, **kwargs):
+        try:
+            super().import_field(field, instance, row, is_m2m, **kwargs)
+        except InvalidOperation:
+            # The decimal widget's own error would make the row an unexplained crash, not a named column.
+            raise ValueError(f"“{cell_text(row.get(field.column_name))}” is not a number.") from None
 
     def import_data(self, dataset, **kwargs):
         # The admin's confirm step imports the previewed file again without asking for a rollback on
