@@ -1,0 +1,222 @@
+"""Hostile or careless input: every refusal is a 4xx JSON answer naming the problem, and nothing is stored."""
+
+import json
+
+import pytest
+from django.conf import settings
+
+from accounts.models import User
+from attempts.models import AttemptItem
+from tests.factories import AttemptFactory, ExamFactory, ExamQuestionFactory, QuestionFactory
+
+pytestmark = pytest.mark.django_db
+
+LOGIN = "/api/v2.1/auth-token/"
+STUDENT_LISTS = ["/api/v2.1/exams/", "/api/v2.1/attempts/"]
+ADMIN_ATTEMPTS = "/api/v2.5/admin/attempts/"
+ADMIN_USERS = "/api/v2.5/admin/users/"
+GARBAGE_PAGE_SIZES = ["-1", "0", "abc", "1e3", "2.5", ""]
+
+
+def refused(response, status=400) -> dict:
+    assert response.status_code == status, response.content
+    assert response["Content-Type"] == "application/json"
+    return response.json()
+
+
+class TestPageSizes:
+    @pytest.mark.parametrize(
+        "url, asked, cap",
+        [
+            ("/api/v2.1/exams/", "1000", 100),
+            ("/api/v2.1/attempts/", "101", 100),
+            (ADMIN_ATTEMPTS, "5000", 1000),
+        ],
+    )
+    def test_a_larger_page_is_capped(self, staff, staff_client, url, asked, cap):
+        AttemptFactory.create_batch(3, user=staff)
+        response = staff_client.get(url, {"per_page": asked})
+        assert response.status_code == 200
+        assert response.json()["per_page"] == cap
+
+    @pytest.mark.parametrize("asked", GARBAGE_PAGE_SIZES + ["99999999999999999999999999"])
+    @pytest.mark.parametrize("url, default, cap", [(STUDENT_LISTS[0], 20, 100), (ADMIN_ATTEMPTS, 200, 1000)])
+    def test_a_garbage_page_size_falls_back_to_the_default(self, staff_client, url, default, cap, asked):
+        response = staff_client.get(url, {"per_page": asked})
+        assert response.status_code == 200
+        assert response.json()["per_page"] == (cap if len(asked) > 20 else default)
+
+    @pytest.mark.parametrize("page", ["0", "-1", "abc", "99999999999999999999999999"])
+    def test_a_garbage_page_number_is_a_json_404(self, student_client, page):
+        assert refused(student_client.get(STUDENT_LISTS[0], {"page": page}), 404) == {
+            "detail": "Invalid page."
+        }
+
+
+class TestQueryStrings:
+    @pytest.mark.parametrize("url", [*STUDENT_LISTS, ADMIN_ATTEMPTS])
+    def test_a_ten_kilobyte_search_finds_nothing_and_does_not_fail(self, staff_client, url):
+        response = staff_client.get(url, {"q": "é" * 5 * 1024})
+        assert response.status_code == 200
+        assert response.json()["count"] == 0
+
+    @pytest.mark.parametrize("url", [*STUDENT_LISTS, ADMIN_ATTEMPTS])
+    @pytest.mark.parametrize("name", ["q", "page", "undeclared"])
+    def test_a_nul_byte_in_any_parameter_is_a_400_naming_it(self, staff_client, url, name):
+        assert refused(staff_client.get(f"{url}?{name}=a%00b")) == {
+            name: ["Null characters are not allowed."]
+        }
+
+    def test_too_many_parameters_is_a_400(self, student_client):
+        query = "&".join(f"p{i}=1" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+        body = refused(student_client.get(f"{STUDENT_LISTS[0]}?{query}"))
+        assert "Too many parameters" in body["detail"]
+
+    def test_invalid_utf8_in_a_parameter_is_read_as_a_replacement_character(self, student_client):
+        assert student_client.get(f"{STUDENT_LISTS[0]}?q=%ED%A0%80%FF").status_code == 200
+
+    @pytest.mark.parametrize(
+        "path", ["/api/v2.1/exams/a%00b/", "/api/v2.1/exams/a%00b", "/api/v2.1/exams/a%00b/attempts/"]
+    )
+    def test_a_nul_byte_in_a_path_is_a_json_404(self, student_client, path):
+        assert refused(student_client.get(path), 404) == {"detail": "Not found."}
+
+    def test_a_very_long_slug_is_a_404(self, student_client):
+        assert refused(student_client.get(f"/api/v2.1/exams/{'x' * 10_000}/"), 404)
+
+
+class TestLoginBodies:
+    @pytest.mark.parametrize(
+        "body, field, message",
+        [
+            ({"username": ["a"], "password": "x"}, "username", "Not a valid string."),
+            ({"username": {"a": 1}, "password": "x"}, "username", "Not a valid string."),
+            ({"username": "a\x00", "password": "x"}, "username", "Null characters are not allowed."),
+            (
+                {"username": "\ud800", "password": "x"},
+                "username",
+                "Surrogate characters are not allowed: U+D800.",
+            ),
+            ({"username": "a" * 151, "password": "x"}, "username", "Ensure this field has no more than 150"),
+            ({"username": "a", "password": None}, "password", "This field may not be null."),
+        ],
+    )
+    def test_a_wrong_value_is_a_400_naming_the_field(self, api_client, body, field, message):
+        raw = json.dumps(body)  # keeps a lone surrogate as the \\ud800 escape a client would send
+        errors = refused(api_client.post(LOGIN, raw, content_type="application/json"))
+        assert list(errors) == [field]
+        assert errors[field][0].startswith(message)
+
+    @pytest.mark.parametrize(
+        "raw, content_type, message",
+        [
+            ("[1, 2]", "application/json", "Invalid data. Expected a dictionary, but got list."),
+            ('{"username": ', "application/json", "JSON parse error"),
+            (b"\xff\xfe", "application/json", "JSON parse error"),
+            ("<xml/>", "application/xml", 'Unsupported media type "application/xml" in request.'),
+        ],
+    )
+    def test_a_malformed_body_is_a_4xx_saying_why(self, api_client, raw, content_type, message):
+        response = api_client.post(LOGIN, raw, content_type=content_type)
+        assert response.status_code in (400, 415)
+        body = response.json()
+        assert (body.get("detail") or body["non_field_errors"][0]).startswith(message)
+
+    def test_unknown_fields_are_ignored(self, api_client, student):
+        body = {"username": "testpress", "password": "demo-pass-123", "is_staff": True, "remember": 1}
+        assert api_client.post(LOGIN, body, format="json").status_code == 200
+
+
+class TestBodySize:
+    def test_a_body_over_the_limit_is_a_json_413_and_nothing_is_stored(self, staff_client):
+        users = User.objects.count()
+        body = {
+            "username": "big",
+            "password": "pw-123456",
+            "first_name": "x" * settings.DATA_UPLOAD_MAX_MEMORY_SIZE,
+        }
+
+        response = staff_client.post(ADMIN_USERS, body, format="json")
+
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+        assert refused(response, 413) == {"detail": f"Request body too large: the limit is {limit} bytes."}
+        assert User.objects.count() == users
+
+    def test_a_body_over_the_limit_is_refused_before_login(self, api_client, student):
+        body = json.dumps({"username": "testpress", "password": "demo-pass-123", "pad": "x" * 3_000_000})
+        assert refused(api_client.post(LOGIN, body, content_type="application/json"), 413)
+
+    @pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "multipart/form-data"])
+    def test_too_many_form_fields_is_a_400(self, api_client, content_type):
+        fields = {f"f{i}": "1" for i in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1)}
+        if content_type == "multipart/form-data":
+            response = api_client.post(LOGIN, fields, format="multipart")
+        else:
+            response = api_client.post(LOGIN, "&".join(f"{k}=1" for k in fields), content_type=content_type)
+        assert "Too many parameters" in refused(response)["detail"]
+
+    def test_a_broken_multipart_body_is_a_400(self, api_client):
+        response = api_client.post(LOGIN, b"--x\r\nnot a part", content_type="multipart/form-data; boundary=")
+        assert refused(response)["detail"]
+
+
+class TestAdminUserCreate:
+    def test_unknown_fields_cannot_grant_staff(self, staff_client):
+        body = {"username": "newbie", "password": "pw-123456", "is_staff": True, "is_superuser": True}
+        assert staff_client.post(ADMIN_USERS, body, format="json").status_code == 201
+        assert User.objects.filter(username="newbie", is_staff=False, is_superuser=False).exists()
+
+    @pytest.mark.parametrize(
+        "field, value", [("username", "a\x00b"), ("first_name", "\ud800"), ("batches", "A"), ("email", 5)]
+    )
+    def test_a_bad_value_is_a_400_naming_the_field_and_stores_nothing(self, staff_client, field, value):
+        users = User.objects.count()
+        body = json.dumps({"username": "newbie", "password": "pw-123456", field: value})
+        errors = refused(staff_client.post(ADMIN_USERS, body, content_type="application/json"))
+        assert field in errors
+        assert User.objects.count() == users
+
+
+class TestAnswerBodies:
+    """PUT attempts/<id>/questions/<item>/: the write a student makes most often."""
+
+    @pytest.fixture
+    def item(self, student, student_client):
+        exam = ExamFactory()
+        ExamQuestionFactory(exam=exam, question=QuestionFactory(with_choices=4))
+        ExamQuestionFactory(exam=exam, question=QuestionFactory(numerical=True))
+        attempt = student_client.post(f"/api/v2.1/exams/{exam.slug}/attempts/").json()
+        items = student_client.get(attempt["questions_url"]).json()["results"]
+        return items[0]
+
+    @pytest.mark.parametrize(
+        "body, field",
+        [
+            ({"selected_answers": "1"}, "selected_answers"),
+            ({"selected_answers": [None]}, "selected_answers"),
+            ({"selected_answers": [-1]}, "selected_answers"),
+            ({"selected_answers": [2**70]}, "selected_answers"),
+            ({"review": "maybe"}, "review"),
+            ({"short_text": "a\x00"}, "short_text"),
+            ({"short_text": "9" * 101}, "short_text"),
+            ({"essay_text": "\ud800"}, "essay_text"),
+            ({"essay_text": ["x"]}, "essay_text"),
+        ],
+    )
+    def test_a_bad_answer_is_a_400_naming_the_field_and_saves_nothing(
+        self, student_client, item, body, field
+    ):
+        errors = refused(student_client.put(item["url"], json.dumps(body), content_type="application/json"))
+        assert field in errors
+        stored = AttemptItem.objects.get(pk=item["id"])
+        assert (stored.review, stored.selected_answers, stored.short_text, stored.essay_text) == (
+            False,
+            [],
+            "",
+            "",
+        )
+
+    def test_unknown_fields_in_an_answer_are_ignored(self, student_client, item):
+        response = student_client.put(item["url"], {"review": True, "is_correct": True}, format="json")
+        assert response.status_code == 200
+        assert AttemptItem.objects.get(pk=item["id"]).review is True
