@@ -1,8 +1,10 @@
 """Reads of exams as a student sees them: which exams, in which state, with which counts."""
 
 from datetime import datetime
+from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
+from django.db.models.functions import Coalesce
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from accounts.models import Batch
@@ -10,7 +12,7 @@ from attempts.choices import OPEN_STATES
 from attempts.models import Attempt
 from testpress.queries import subquery_count
 
-from .models import Exam, ExamQuestion
+from .models import Exam, ExamQuestion, Subject
 
 UPCOMING, AVAILABLE, HISTORY = "upcoming", "available", "history"
 EXAM_STATES = (AVAILABLE, UPCOMING, HISTORY)
@@ -79,3 +81,68 @@ def exam_for_user(*, user, slug: str) -> Exam:
     if not exam.visible:
         raise PermissionDenied("This exam is not available to you.")
     return exam
+
+
+# --- The admin API (v2.5) -----------------------------------------------------------------------
+
+RUNNING, COMPLETED = "running", "completed"
+EXAM_STATUSES = (RUNNING, UPCOMING, COMPLETED)
+
+
+def admin_exam_list() -> QuerySet[Exam]:
+    """Every exam with its question count and total marks (what Exam.question_marks sums to): one SELECT."""
+    links = ExamQuestion.objects.filter(exam=OuterRef("pk")).order_by()
+    own_marks = links.values("exam").annotate(total=Sum("question__marks")).values("total")
+    return Exam.objects.annotate(number_of_questions=subquery_count(links)).annotate(
+        total_marks=Case(
+            When(variable_mark_per_question=True, then=Coalesce(Subquery(own_marks), Value(Decimal("0")))),
+            default=F("mark_per_question") * F("number_of_questions"),
+            output_field=DecimalField(max_digits=12, decimal_places=2),
+        )
+    )
+
+
+def exams_in_status(queryset: QuerySet[Exam], *, status: str, now: datetime) -> QuerySet[Exam]:
+    """Narrow to the exams that are `status` at `now`, by their schedule alone (as Exam.is_open reads it).
+
+    upcoming: not started. running: started and not ended (an exam without end_date never ends).
+    completed: ended.
+    """
+    if status == UPCOMING:
+        return queryset.filter(start_date__gt=now)
+    if status == RUNNING:
+        return queryset.filter(Q(end_date__isnull=True) | Q(end_date__gt=now), start_date__lte=now)
+    if status == COMPLETED:
+        return queryset.filter(end_date__lte=now)
+    raise ValueError(f"Unknown exam status {status!r}")
+
+
+def subject_and_descendant_ids(subject_id: int) -> set[int]:
+    """The subject and every subject under it, from one read of the tree (empty for an unknown id)."""
+    parents = dict(Subject.objects.values_list("pk", "parent_id"))
+    if subject_id not in parents:
+        return set()
+    children: dict[int, list[int]] = {}
+    for pk, parent_id in parents.items():
+        children.setdefault(parent_id, []).append(pk)
+    found, todo = set(), [subject_id]
+    while todo:
+        pk = todo.pop()
+        found.add(pk)
+        todo.extend(children.get(pk, ()))
+    return found
+
+
+def exams_with_subject(queryset: QuerySet[Exam], *, subject_id: int) -> QuerySet[Exam]:
+    """Exams holding a question of the subject or of a subject under it; EXISTS keeps one row per exam."""
+    ids = subject_and_descendant_ids(subject_id)
+    if not ids:
+        return queryset.none()
+    links = ExamQuestion.objects.filter(exam=OuterRef("pk"), question__subject_id__in=ids)
+    return queryset.filter(Exists(links))
+
+
+def exams_of_batch(queryset: QuerySet[Exam], *, batch_id: int) -> QuerySet[Exam]:
+    """Exams limited to the batch (an exam without batches is open to all, not limited to any)."""
+    limited = Exam.batches.through.objects.filter(exam=OuterRef("pk"), batch_id=batch_id)
+    return queryset.filter(Exists(limited))
