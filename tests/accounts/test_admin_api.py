@@ -1,11 +1,16 @@
-"""GET /api/v2.5/admin/users/<id>/: the user an admin attempt's user_url points at."""
+"""/api/v2.5/admin/users/: list and enrol students; <id>/: the user an attempt's user_url points at, and
+its changes."""
 
 from datetime import UTC, datetime
 
 import pytest
 
+from accounts.models import Batch, User
 from tests.api_cases import StaffOnlyEndpointCases
 from tests.factories import BatchFactory, UserFactory
+from tests.query_counts import assert_fixed_query_count
+
+LIST_URL = "/api/v2.5/admin/users/"
 
 KEYS = {
     "id",
@@ -70,3 +75,268 @@ class TestUserDetail:
         response = staff_client.get("/api/v2.5/admin/users/999999/")
         assert response.status_code == 404
         assert response.json() == {"detail": "Not found."}
+
+
+class TestListPermissions(StaffOnlyEndpointCases):
+    keys = KEYS
+
+    @pytest.fixture
+    def url(self, db):
+        UserFactory()
+        return LIST_URL
+
+
+def names(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [row["username"] for row in response.json()["results"]]
+
+
+def snapshot() -> list[tuple]:
+    """Everything a refused write must leave as it was."""
+    users = list(User.objects.order_by("pk").values_list("pk", "username", "email", "password", "is_active"))
+    links = list(User.batches.through.objects.order_by("pk").values_list("user_id", "batch_id"))
+    return [users, links, list(Batch.objects.order_by("pk").values_list("pk", "name"))]
+
+
+@pytest.mark.django_db
+class TestWritePermissions:
+    @pytest.mark.parametrize("method, path", [("post", ""), ("patch", "{id}/")])
+    def test_anonymous_401_and_student_403_and_nothing_changes(
+        self, api_client, student_client, method, path
+    ):
+        user = UserFactory()
+        url = LIST_URL + path.format(id=user.id)
+        before = snapshot()
+        body = {"username": "newcomer", "password": "a-strong-pass-42", "first_name": "Changed"}
+
+        assert getattr(api_client, method)(url, body).status_code == 401
+        assert getattr(student_client, method)(url, body).status_code == 403
+        assert snapshot() == before
+
+    @pytest.mark.parametrize("method", ["put", "delete"])
+    @pytest.mark.parametrize("path", ["", "{id}/"])
+    def test_put_and_delete_are_not_allowed(self, staff_client, method, path):
+        user = UserFactory()
+        before = snapshot()
+        response = getattr(staff_client, method)(LIST_URL + path.format(id=user.id), {"username": "x"})
+        assert response.status_code == 405
+        assert response.json()["detail"]
+        assert snapshot() == before
+
+
+@pytest.mark.django_db
+class TestUserList:
+    def test_lists_every_user_by_id_with_the_detail_keys(self, staff_client, staff):
+        first, second = UserFactory(username="asha"), UserFactory(username="ravi")
+        rows = staff_client.get(LIST_URL).json()["results"]
+        assert [row["id"] for row in rows] == [staff.id, first.id, second.id]
+        assert all(set(row) == KEYS for row in rows)
+
+    def test_batch_by_name_case_insensitive_or_by_id(self, staff_client):
+        morning, evening = BatchFactory(name="Morning"), BatchFactory(name="Evening")
+        UserFactory(username="early", batches=[morning])
+        UserFactory(username="both", batches=[morning, evening])
+        UserFactory(username="late", batches=[evening])
+        UserFactory(username="none")
+
+        assert names(staff_client.get(LIST_URL, {"batch": "morning"})) == ["early", "both"]
+        assert names(staff_client.get(LIST_URL, {"batch": evening.id})) == ["both", "late"]
+        assert names(staff_client.get(LIST_URL, {"batch": "Night"})) == []
+
+    def test_a_batch_named_by_a_number_is_found_by_that_name(self, staff_client):
+        numbered = BatchFactory(name="2024")
+        UserFactory(username="class-of-2024", batches=[numbered])
+        assert names(staff_client.get(LIST_URL, {"batch": "2024"})) == ["class-of-2024"]
+        assert names(staff_client.get(LIST_URL, {"batch": "99999999999999999999"})) == []
+
+    def test_q_finds_each_word_in_username_email_or_names(self, staff_client):
+        UserFactory(username="asha", email="asha@school.in", first_name="Asha", last_name="Rao")
+        UserFactory(username="ravi", email="ravi@example.com", first_name="Ravi", last_name="Kumar")
+        UserFactory(username="meera", email="meera@SCHOOL.in", first_name="Meera", last_name="Rao")
+
+        assert names(staff_client.get(LIST_URL, {"q": "school"})) == ["asha", "meera"]
+        assert names(staff_client.get(LIST_URL, {"q": "RAO"})) == ["asha", "meera"]
+        assert names(staff_client.get(LIST_URL, {"q": "asha rao"})) == ["asha"]
+        assert names(staff_client.get(LIST_URL, {"q": "kum"})) == ["ravi"]
+
+    def test_is_staff_picks_staff_or_students(self, staff_client, staff):
+        UserFactory(username="pupil")
+        assert names(staff_client.get(LIST_URL, {"is_staff": "true"})) == [staff.username]
+        assert names(staff_client.get(LIST_URL, {"is_staff": "false"})) == ["pupil"]
+
+    @pytest.mark.parametrize("value", ["yes", "1", "True", "maybe"])
+    def test_an_invalid_is_staff_is_a_400_naming_it(self, staff_client, value):
+        response = staff_client.get(LIST_URL, {"is_staff": value})
+        assert response.status_code == 400
+        assert list(response.json()) == ["is_staff"]
+
+    def test_the_query_count_does_not_grow_with_the_page(self, staff_client, django_assert_num_queries):
+        batch = BatchFactory()
+        # The token's user, COUNT(*), the page of users, their batches.
+        assert_fixed_query_count(
+            django_assert_num_queries,
+            staff_client,
+            LIST_URL + "?is_staff=false",
+            make_row=lambda: UserFactory(batches=[batch, BatchFactory()]),
+            expected=4,
+        )
+
+
+NEW_STUDENT = {
+    "username": "asha",
+    "password": "a-strong-pass-42",
+    "first_name": "Asha",
+    "last_name": "Rao",
+    "email": "asha@example.com",
+    "phone": "9845012345",
+    "batches": ["Morning", "Evening"],
+}
+
+
+@pytest.mark.django_db
+class TestCreate:
+    def test_enrols_a_student_with_batches_by_name(self, staff_client):
+        existing = BatchFactory(name="Morning")
+
+        response = staff_client.post(LIST_URL, NEW_STUDENT)
+
+        assert response.status_code == 201, response.content
+        body = response.json()
+        assert set(body) == KEYS and "password" not in body
+        user = User.objects.get(username="asha")
+        assert body["id"] == user.id
+        assert (body["email"], body["phone"], body["batches"]) == (
+            "asha@example.com",
+            "9845012345",
+            ["Evening", "Morning"],
+        )
+        assert (user.is_staff, user.is_superuser, user.is_active) == (False, False, True)
+        assert user.check_password("a-strong-pass-42")
+        assert existing in user.batches.all() and Batch.objects.count() == 2
+
+    def test_the_new_student_can_log_in(self, staff_client, api_client):
+        staff_client.post(LIST_URL, NEW_STUDENT)
+        response = api_client.post(
+            "/api/v2.5/auth-token/", {"username": "asha", "password": "a-strong-pass-42"}
+        )
+        assert response.status_code == 200 and response.json()["token"]
+
+    def test_only_username_and_password_are_required(self, staff_client):
+        response = staff_client.post(LIST_URL, {"username": "min", "password": "a-strong-pass-42"})
+        assert response.status_code == 201
+        assert (response.json()["email"], response.json()["batches"]) == ("", [])
+
+    def test_is_staff_in_the_body_does_not_make_staff(self, staff_client):
+        response = staff_client.post(LIST_URL, {**NEW_STUDENT, "is_staff": True, "is_superuser": True})
+        assert response.status_code == 201
+        assert response.json()["is_staff"] is False
+        assert User.objects.get(username="asha").is_superuser is False
+
+    @pytest.mark.parametrize(
+        "change, field",
+        [
+            ({"username": "ASHA"}, "username"),
+            ({"password": "password"}, "password"),
+            ({"password": "12345678901"}, "password"),
+            ({"password": "asha"}, "password"),
+            ({"password": ""}, "password"),
+            ({"username": ""}, "username"),
+            ({"username": "has space"}, "username"),
+            ({"email": "not-an-email"}, "email"),
+            ({"phone": "9" * 40}, "phone"),
+            ({"batches": ["x" * 200]}, "batches"),
+        ],
+    )
+    def test_a_bad_field_is_a_400_naming_it_and_changes_nothing(self, staff_client, change, field):
+        UserFactory(username="asha")
+        before = snapshot()
+
+        response = staff_client.post(LIST_URL, {**NEW_STUDENT, **change})
+
+        assert response.status_code == 400
+        assert field in response.json()
+        assert "a-strong-pass-42" not in response.content.decode()
+        assert snapshot() == before
+
+    @pytest.mark.parametrize("missing", ["username", "password"])
+    def test_a_missing_required_field_is_a_400(self, staff_client, missing):
+        body = {key: value for key, value in NEW_STUDENT.items() if key != missing}
+        response = staff_client.post(LIST_URL, body)
+        assert response.status_code == 400
+        assert list(response.json()) == [missing]
+        assert not User.objects.filter(username="asha").exists()
+
+
+@pytest.mark.django_db
+class TestUpdate:
+    def test_changes_the_given_fields_only(self, staff_client):
+        user = UserFactory(username="asha", first_name="Asha", last_name="Rao", email="a@example.com")
+
+        response = staff_client.patch(url_of(user), {"last_name": "Iyer", "phone": ""})
+
+        assert response.status_code == 200, response.content
+        user.refresh_from_db()
+        assert (user.first_name, user.last_name, user.email, user.phone) == (
+            "Asha",
+            "Iyer",
+            "a@example.com",
+            "",
+        )
+        assert response.json()["last_name"] == "Iyer"
+
+    def test_batches_by_name_replace_the_users_batches(self, staff_client):
+        user = UserFactory(batches=[BatchFactory(name="Morning"), BatchFactory(name="Evening")])
+
+        response = staff_client.patch(url_of(user), {"batches": ["Evening", "Weekend"]})
+
+        assert response.json()["batches"] == ["Evening", "Weekend"]
+        assert sorted(user.batches.values_list("name", flat=True)) == ["Evening", "Weekend"]
+        assert Batch.objects.filter(name="Morning").exists()
+
+    def test_an_empty_batch_list_removes_every_batch(self, staff_client):
+        user = UserFactory(batches=[BatchFactory(name="Morning")])
+        assert staff_client.patch(url_of(user), {"batches": []}).json()["batches"] == []
+
+    def test_a_new_password_is_set_and_never_printed(self, staff_client):
+        user = UserFactory()
+        response = staff_client.patch(url_of(user), {"password": "another-pass-77"})
+        assert response.status_code == 200 and "password" not in response.json()
+        user.refresh_from_db()
+        assert user.check_password("another-pass-77")
+
+    def test_a_user_can_be_deactivated(self, staff_client):
+        user = UserFactory()
+        assert staff_client.patch(url_of(user), {"is_active": False}).json()["is_active"] is False
+        user.refresh_from_db()
+        assert user.is_active is False
+
+    def test_is_staff_cannot_be_granted_here(self, staff_client):
+        user = UserFactory()
+        assert staff_client.patch(url_of(user), {"is_staff": True}).status_code == 200
+        user.refresh_from_db()
+        assert user.is_staff is False
+
+    @pytest.mark.parametrize(
+        "change, field",
+        [
+            ({"username": "TAKEN"}, "username"),
+            ({"password": "password"}, "password"),
+            ({"email": "nope"}, "email"),
+            ({"is_active": "sometimes"}, "is_active"),
+            ({"username": "free", "batches": "Morning"}, "batches"),
+        ],
+    )
+    def test_a_bad_field_is_a_400_naming_it_and_changes_nothing(self, staff_client, change, field):
+        UserFactory(username="taken")
+        user = UserFactory(username="asha", batches=[BatchFactory(name="Evening")])
+        before = snapshot()
+
+        response = staff_client.patch(url_of(user), change)
+
+        assert response.status_code == 400
+        assert field in response.json()
+        assert snapshot() == before
+
+    def test_an_unknown_user_is_404(self, staff_client):
+        response = staff_client.patch("/api/v2.5/admin/users/999999/", {"first_name": "X"})
+        assert response.status_code == 404

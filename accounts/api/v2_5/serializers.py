@@ -22,3 +22,23 @@ class AdminUserSerializer(serializers.ModelSerializer):
             "is_staff",
             "date_joined",
         ]
+
+
+class AdminUserWriteSerializer(serializers.Serializer):
+    """What staff send to enrol a student or change a user; the answer is an AdminUserSerializer.
+
+    `batches` are names (created when new) and replace the user's batches; `password` is never printed.
+    """
+
+    username = serializers.CharField(max_length=150)
+    password = serializers.CharField(write_only=True, trim_whitespace=False, max_length=128)
+    first_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    email = serializers.EmailField(required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
+    batches = serializers.ListField(child=serializers.CharField(max_length=150), required=False)
+
+
+class AdminUserUpdateSerializer(AdminUserWriteSerializer):
+    # Deactivating a user keeps their attempts and stops their logins.
+    is_active = serializers.BooleanField(required=False)

@@ -1,14 +1,44 @@
-from rest_framework.mixins import RetrieveModelMixin
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
+from rest_framework.response import Response
 
+from accounts.filtersets import AdminUserFilterSet
 from accounts.selectors import admin_user_list
+from accounts.services import user_create, user_update
 from testpress.api.viewsets import AdminViewSet
 
-from .serializers import AdminUserSerializer
+from .serializers import AdminUserSerializer, AdminUserUpdateSerializer, AdminUserWriteSerializer
 
 
-class AdminUserViewSet(RetrieveModelMixin, AdminViewSet):
+class AdminUserViewSet(ListModelMixin, RetrieveModelMixin, AdminViewSet):
+    """Users for staff. A user created here is a student (is_staff false): staff are made in the Django
+    admin, so a leaked staff token cannot mint more staff."""
+
     serializer_class = AdminUserSerializer
+    filterset_class = AdminUserFilterSet
     lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         return admin_user_list()
+
+    def filter_queryset(self, queryset):
+        # The list's filters; one user is found by their id whatever the query string says.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    @extend_schema(request=AdminUserWriteSerializer, responses={201: AdminUserSerializer})
+    def create(self, request, *args, **kwargs):
+        data = self._valid(AdminUserWriteSerializer(data=request.data))
+        user = user_create(**data)
+        return Response(self.get_serializer(user).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(request=AdminUserUpdateSerializer, responses=AdminUserSerializer)
+    def partial_update(self, request, *args, **kwargs):
+        user = self.get_object()
+        data = self._valid(AdminUserUpdateSerializer(data=request.data, partial=True))
+        return Response(self.get_serializer(user_update(user=user, **data)).data)
+
+    @staticmethod
+    def _valid(serializer) -> dict:
+        serializer.is_valid(raise_exception=True)
+        return serializer.validated_data
