@@ -7,12 +7,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Sum
 from rest_framework.exceptions import NotFound, PermissionDenied
 
-from exams.models import Exam, Section, Subject
+from exams.models import Answer, Exam, Section, Subject
 from exams.selectors import with_user_counts
 from testpress.queries import subquery_count
 
+from . import errors, timing
 from .choices import AttemptState, ItemResult
-from .models import Attempt
+from .models import Attempt, AttemptItem
 
 NOT_RANKED = "NA"
 
@@ -210,3 +211,111 @@ def subject_stats(attempt: Attempt) -> list[SubjectStats]:
 def difficulty_stats(attempt: Attempt) -> dict[str, ItemCounts]:
     """Counts per difficulty level ("easy", "medium", "hard"; "" for questions given none)."""
     return item_counts_by(attempt, "question__difficulty")
+
+
+# --- The attempt lifecycle (student API) -------------------------------------------------------
+
+
+class ReviewNotReady(PermissionDenied):
+    error_code = "attempt_running"
+    default_detail = "The review opens when this attempt has ended."
+
+
+class AnswersHidden(PermissionDenied):
+    error_code = "answers_hidden"
+    default_detail = "This exam does not show its answers."
+
+
+def end_overdue_before_read(*, user, now: datetime, **filters) -> None:
+    """Complete the user's overdue open attempts (narrowed by `filters`) so a read prints them ended.
+
+    The sweep job would end them later anyway; doing it before a read means the state, counts and
+    times printed are already right. One query when none is overdue.
+    """
+    # Imported here: services is the write side; only this read-before-write helper needs it.
+    from .services import end_overdue_attempts
+
+    end_overdue_attempts(now=now, queryset=Attempt.objects.filter(user=user, **filters))
+
+
+def attempt_as_of(*, user, pk: int, now: datetime) -> Attempt:
+    """attempt_for_user, an overdue attempt completed first (no extra query when it is not overdue)."""
+    attempt = attempt_for_user(user=user, pk=pk)
+    if timing.is_overdue(attempt, now):
+        end_overdue_before_read(user=attempt.user_id, now=now, pk=pk)
+        attempt = attempt_for_user(user=user, pk=pk)
+    return attempt
+
+
+def own_attempt(*, user, pk: int, now: datetime) -> Attempt:
+    """An attempt the user may act on: their own. Staff may read others' attempts but not act on them."""
+    attempt = attempt_as_of(user=user, pk=pk, now=now)
+    if attempt.user_id != user.pk:
+        raise PermissionDenied("Only the student taking this attempt may change it.")
+    return attempt
+
+
+def attempt_detail(*, user, pk: int, now: datetime) -> Attempt:
+    """One attempt as its detail prints it: as of `now`, with its per-section results (two queries)."""
+    attempt = attempt_as_of(user=user, pk=pk, now=now)
+    attempt.section_results = section_stats(attempt)
+    return attempt
+
+
+def attempt_items(attempt: Attempt) -> QuerySet[AttemptItem]:
+    """The attempt's items in exam order, with what their question prints: three queries a page."""
+    return (
+        attempt.items.order_by("order", "id")
+        .select_related("question__direction", "question__subject")
+        .prefetch_related(Prefetch("question__answers", queryset=Answer.objects.order_by("order", "id")))
+    )
+
+
+def attempt_questions(attempt: Attempt) -> QuerySet[AttemptItem]:
+    """The items a student answers from: only while the attempt is open (409 attempt_completed after)."""
+    if attempt.is_completed:
+        raise errors.AttemptCompleted()
+    return attempt_items(attempt)
+
+
+def attempt_item(attempt: Attempt, item_id: int) -> AttemptItem:
+    """One item of this attempt; 404 item_not_found for an unknown id or another attempt's item."""
+    item = attempt_items(attempt).filter(pk=item_id).first()
+    if item is None:
+        raise errors.ItemNotFound()
+    return item
+
+
+def require_ended(attempt: Attempt) -> None:
+    """What the review's breakdowns need: an ended attempt (403 attempt_running before)."""
+    if not attempt.is_completed:
+        raise ReviewNotReady()
+
+
+def attempt_review(attempt: Attempt) -> QuerySet[AttemptItem]:
+    """The items with their answers disclosed: once the attempt has ended, and if the exam shows answers."""
+    require_ended(attempt)
+    if not attempt.exam.show_answers:
+        raise AnswersHidden()
+    return attempt_items(attempt)
+
+
+def correct_percentages(*, exam_id: int, question_ids: list[int]) -> dict[int, Decimal]:
+    """Per question, the share of the exam's completed attempts that answered it correctly.
+
+    One aggregate query for a page of questions: 3 correct of 4 completed attempts give 75.00.
+    """
+    rows = (
+        AttemptItem.objects.filter(
+            attempt__exam_id=exam_id, attempt__state=AttemptState.COMPLETED, question_id__in=question_ids
+        )
+        .order_by()
+        .values("question_id")
+        .annotate(n=Count("id"), n_correct=Count("id", filter=Q(result=ItemResult.CORRECT)))
+    )
+    return {
+        row["question_id"]: (Decimal(100 * row["n_correct"]) / row["n"]).quantize(
+            Decimal("0.01"), rounding=ROUND_HALF_UP
+        )
+        for row in rows
+    }

@@ -306,12 +306,12 @@ class TestExamDetail:
     ):
         exam = ExamFactory()
         AttemptFactory(exam=exam, user=student, completed=True)
-        # user, exam, its attempts
-        with django_assert_num_queries(request_queries(3)):
+        # user, overdue check, exam, its attempts
+        with django_assert_num_queries(request_queries(4)):
             assert len(student_client.get(f"{EXAMS}{exam.slug}/").json()["attempts"]) == 1
         for number in range(2, 31):
             AttemptFactory(exam=exam, user=student, completed=True, attempt_number=number)
-        with django_assert_num_queries(request_queries(3)):
+        with django_assert_num_queries(request_queries(4)):
             assert len(student_client.get(f"{EXAMS}{exam.slug}/").json()["attempts"]) == 30
 
 
@@ -365,8 +365,10 @@ class TestExamAttempts:
         assert student_client.get(f"{EXAMS}no-such/attempts/").status_code == 404
         assert student_client.get(f"{EXAMS}theirs/attempts/").status_code == 403
 
-    def test_creating_is_not_offered_yet(self, student_client):
-        assert student_client.post(self.url(ExamFactory()), {}).status_code == 405
+    def test_posting_creates_an_attempt(self, student_client):
+        # The lifecycle itself is tested in tests/attempts/test_lifecycle_api.py.
+        response = student_client.post(self.url(ExamFactory()), {})
+        assert (response.status_code, response.json()["state"]) == (201, "Running")
 
 
 class TestQueryBudgets:
@@ -398,11 +400,11 @@ class TestQueryBudgets:
         def make_row():
             AttemptFactory(exam=exam, user=student, completed=True, attempt_number=next(numbers))
 
-        # user, exam, count, page
+        # user, overdue check, exam, count, page
         assert_fixed_query_count(
             django_assert_num_queries,
             student_client,
             f"{EXAMS}{exam.slug}/attempts/",
             make_row=make_row,
-            expected=4,
+            expected=5,
         )

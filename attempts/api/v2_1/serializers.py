@@ -5,11 +5,12 @@ from decimal import ROUND_HALF_UP, Decimal
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
-from attempts.models import Attempt
-from attempts.selectors import Standing, standing
+from attempts.models import Attempt, AttemptItem
+from attempts.selectors import SectionStats, Standing, SubjectStats, standing
 from attempts.timing import remaining_time_at, time_taken_at
 from exams.api.v2_1.serializers import ConstantField, NestedExamSerializer
-from testpress.api.fields import UTCMillisDateTimeField, compact_number
+from exams.models import Answer, Question
+from testpress.api.fields import DurationStringField, UTCMillisDateTimeField, compact_number
 
 # An attempt as the seed's exam detail lists it, in the seed's order.
 SUMMARY_SEED_FIELDS = [
@@ -43,9 +44,8 @@ class AttemptSummarySerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="attempt-detail")
     user = serializers.CharField(source="user.username", read_only=True)
     date = UTCMillisDateTimeField(read_only=True)
-    # The review and questions routes belong to the attempt lifecycle: their paths sit under the attempt's.
-    review_url = serializers.SerializerMethodField()
-    questions_url = serializers.SerializerMethodField()
+    review_url = serializers.HyperlinkedIdentityField(view_name="attempt-review")
+    questions_url = serializers.HyperlinkedIdentityField(view_name="attempt-questions")
     percentile = serializers.SerializerMethodField()
     last_started_time = UTCMillisDateTimeField(read_only=True)
     remaining_time = serializers.SerializerMethodField()
@@ -54,8 +54,9 @@ class AttemptSummarySerializer(serializers.ModelSerializer):
     rank = serializers.SerializerMethodField()
     max_rank = serializers.SerializerMethodField()
     percentage = serializers.SerializerMethodField()
-    # Per-section results are not computed for the student API yet; the clients accept an empty list.
-    sections = ConstantField([])
+    # Filled where one attempt is printed (detail, lifecycle actions: the view attaches section_results);
+    # lists print [] so that a page costs the same queries whatever its length.
+    sections = serializers.SerializerMethodField()
     rank_enabled = serializers.SerializerMethodField()
 
     class Meta:
@@ -66,14 +67,9 @@ class AttemptSummarySerializer(serializers.ModelSerializer):
     def _standing(self, attempt: Attempt) -> Standing:
         return standing(attempt, now=self.context["now"])
 
-    def _link(self, attempt: Attempt, path: str) -> str:
-        return reverse("attempt-detail", kwargs={"pk": attempt.pk}, request=self.context["request"]) + path
-
-    def get_review_url(self, attempt: Attempt) -> str:
-        return self._link(attempt, "review/")
-
-    def get_questions_url(self, attempt: Attempt) -> str:
-        return self._link(attempt, "questions/")
+    def get_sections(self, attempt: Attempt) -> list[dict]:
+        rows = getattr(attempt, "section_results", [])
+        return SectionResultSerializer(rows, many=True, context=self.context).data
 
     def get_percentile(self, attempt: Attempt) -> float:
         return compact_number(self._standing(attempt).percentile)
@@ -124,3 +120,193 @@ class AttemptSerializer(AttemptSummarySerializer):
 
     def get_remaining_attempts(self, attempt: Attempt) -> int | None:
         return attempt.exam.remaining_attempts(attempt.user_attempts_count)
+
+
+class ItemCountsSerializer(serializers.Serializer):
+    """How a group of an attempt's items went (a section, a subject)."""
+
+    total = serializers.IntegerField(source="counts.total")
+    correct = serializers.IntegerField(source="counts.correct")
+    incorrect = serializers.IntegerField(source="counts.incorrect")
+    unanswered = serializers.IntegerField(source="counts.unanswered")
+    score = serializers.DecimalField(source="counts.score", max_digits=10, decimal_places=2)
+
+
+class SectionResultSerializer(ItemCountsSerializer):
+    """One section of an attempt; items outside any section form a last row with null id and order."""
+
+    id = serializers.IntegerField(source="section.pk", default=None)
+    order = serializers.IntegerField(source="section.order", default=None)
+    name = serializers.SerializerMethodField()
+    duration = DurationStringField(source="section.duration", default=None)
+    time_taken = DurationStringField(source="counts.time_taken")
+
+    def get_name(self, row: SectionStats) -> str:
+        return row.section.name if row.section else UNSECTIONED
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        return {key: data[key] for key in SECTION_FIELDS}
+
+
+UNSECTIONED = "Other questions"
+SECTION_FIELDS = [
+    "id",
+    "order",
+    "name",
+    "duration",
+    "total",
+    "correct",
+    "incorrect",
+    "unanswered",
+    "score",
+    "time_taken",
+]
+
+
+class SubjectResultSerializer(ItemCountsSerializer):
+    id = serializers.IntegerField(source="subject_id")
+    name = serializers.CharField()
+    parent = serializers.IntegerField(source="parent_id")
+    leaf = serializers.BooleanField(source="is_leaf")
+
+    def to_representation(self, instance: SubjectStats):
+        data = super().to_representation(instance)
+        return {key: data[key] for key in SUBJECT_FIELDS}
+
+
+SUBJECT_FIELDS = ["id", "name", "total", "correct", "unanswered", "incorrect", "parent", "leaf", "score"]
+
+
+# --- Items: what the student answers from, and the review after the end -----------------------
+
+
+class ChoiceSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Answer
+        fields = ["id", "text_html"]
+        read_only_fields = fields
+
+
+class DisclosedChoiceSerializer(ChoiceSerializer):
+    class Meta(ChoiceSerializer.Meta):
+        fields = [*ChoiceSerializer.Meta.fields, "is_correct"]
+        read_only_fields = fields
+
+
+class QuestionSerializer(serializers.ModelSerializer):
+    """A question as this attempt's exam values it; never says which choice is right."""
+
+    direction = serializers.CharField(source="direction.html", default=None, read_only=True)
+    answers = ChoiceSerializer(many=True, read_only=True)
+    subject = serializers.CharField(source="subject.name", default=None, read_only=True)
+    marks = serializers.SerializerMethodField()
+    negative_marks = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Question
+        fields = ["question_html", "direction", "answers", "subject", "type", "marks", "negative_marks"]
+        read_only_fields = fields
+
+    def _worth(self, question: Question) -> tuple:
+        return self.context["attempt"].exam.question_marks(question)
+
+    def get_marks(self, question: Question) -> str:
+        return f"{self._worth(question)[0]:.2f}"
+
+    def get_negative_marks(self, question: Question) -> str:
+        return f"{self._worth(question)[1]:.2f}"
+
+
+class ReviewQuestionSerializer(QuestionSerializer):
+    answers = DisclosedChoiceSerializer(many=True, read_only=True)
+
+    class Meta(QuestionSerializer.Meta):
+        fields = [
+            "id",
+            "question_html",
+            "direction",
+            "answers",
+            "subject",
+            "explanation_html",
+            "type",
+            "marks",
+            "negative_marks",
+        ]
+        read_only_fields = fields
+
+
+class AttemptItemSerializer(serializers.ModelSerializer):
+    """An item as the student answers it; its url is the one a client PUTs the answer to."""
+
+    url = serializers.SerializerMethodField()
+    question = QuestionSerializer(read_only=True)
+    duration = DurationStringField()
+
+    class Meta:
+        model = AttemptItem
+        fields = [
+            "id",
+            "url",
+            "question",
+            "duration",
+            "selected_answers",
+            "short_text",
+            "essay_text",
+            "review",
+        ]
+        read_only_fields = fields
+
+    def get_url(self, item: AttemptItem) -> str:
+        return reverse(
+            "attempt-question",
+            kwargs={"pk": item.attempt_id, "item_id": item.pk},
+            request=self.context["request"],
+        )
+
+
+class ReviewItemSerializer(AttemptItemSerializer):
+    """An item of an ended attempt with the answers disclosed; the view gives correct_percentages a page."""
+
+    question = ReviewQuestionSerializer(read_only=True)
+    marks = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True)
+    correct_percentage = serializers.SerializerMethodField()
+
+    class Meta(AttemptItemSerializer.Meta):
+        fields = [
+            "id",
+            "url",
+            "order",
+            "question",
+            "result",
+            "marks",
+            "duration",
+            "selected_answers",
+            "short_text",
+            "essay_text",
+            "review",
+            "correct_percentage",
+        ]
+        read_only_fields = fields
+
+    def get_correct_percentage(self, item: AttemptItem) -> int | float:
+        return compact_number(self.context["correct_percentages"].get(item.question_id, 0))
+
+
+# The largest id a BigAutoField holds: a larger one cannot be an answer, and the database would refuse it.
+MAX_ID = 2**63 - 1
+
+
+class ItemAnswerSerializer(serializers.Serializer):
+    """A PUT to an item: each field optional, only those sent change; other keys are ignored.
+
+    Types are checked here; whether the values fit the question (its choices, a number) is the
+    service's rule.
+    """
+
+    selected_answers = serializers.ListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False
+    )
+    review = serializers.BooleanField(required=False)
+    short_text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    essay_text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)

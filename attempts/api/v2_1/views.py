@@ -1,17 +1,44 @@
-"""The student attempt endpoints: the user's attempts, one attempt, and one exam's attempts."""
+"""The student attempt endpoints: the user's attempts, taking one (start, answer, heartbeat, end), its review.
+
+Every action reads the request's single clock (request_now) and hands it to the selectors and
+services, so the times printed are the ones the decision was made at. An open attempt found
+overdue is completed before it is printed or acted on.
+"""
 
 from functools import cached_property
 
-from rest_framework import generics, viewsets
+from rest_framework import generics, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
+from attempts import services
 from attempts.filtersets import AttemptFilterSet, ExamAttemptFilterSet
-from attempts.models import Attempt
-from attempts.selectors import attempt_for_user, attempt_list, exam_attempts
+from attempts.models import Attempt, AttemptItem
+from attempts.selectors import (
+    attempt_as_of,
+    attempt_detail,
+    attempt_item,
+    attempt_list,
+    attempt_questions,
+    attempt_review,
+    correct_percentages,
+    end_overdue_before_read,
+    exam_attempts,
+    own_attempt,
+    require_ended,
+    subject_stats,
+)
 from exams.models import Exam
 from exams.selectors import exam_for_user
-from testpress.api.clock import RequestNowMixin
+from testpress.api.clock import RequestNowMixin, request_now
 
-from .serializers import AttemptSerializer
+from .serializers import (
+    AttemptItemSerializer,
+    AttemptSerializer,
+    ItemAnswerSerializer,
+    ReviewItemSerializer,
+    SubjectResultSerializer,
+)
 
 
 class AttemptViewSet(RequestNowMixin, viewsets.ReadOnlyModelViewSet):
@@ -19,22 +46,108 @@ class AttemptViewSet(RequestNowMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = AttemptFilterSet
     lookup_value_regex = r"[0-9]+"
 
+    @property
+    def now(self):
+        return request_now(self.request)
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Attempt.objects.none()
+        if self.action == "list":
+            end_overdue_before_read(user=self.request.user, now=self.now)
         return attempt_list(user=self.request.user)
 
     def get_object(self):
-        attempt = attempt_for_user(user=self.request.user, pk=int(self.kwargs["pk"]))
+        attempt = attempt_detail(user=self.request.user, pk=int(self.kwargs["pk"]), now=self.now)
         self.check_object_permissions(self.request, attempt)
         return attempt
 
+    def _attempt(self, *, acting: bool = False) -> Attempt:
+        """The attempt in the path as of now; `acting` requires it to be the user's own."""
+        lookup = own_attempt if acting else attempt_as_of
+        return lookup(user=self.request.user, pk=int(self.kwargs["pk"]), now=self.now)
 
-class ExamAttemptsView(RequestNowMixin, generics.ListAPIView):
-    """GET exams/<slug>/attempts/: the user's attempts of one exam; ?state=Running finds one to resume."""
+    def _render(self, attempt: Attempt) -> Response:
+        """The attempt after an action, printed as its detail is."""
+        return Response(
+            self.get_serializer(attempt_detail(user=self.request.user, pk=attempt.pk, now=self.now)).data
+        )
+
+    @action(detail=True, methods=["put"])
+    def start(self, request, *args, **kwargs):
+        return self._render(services.attempt_start(attempt=self._attempt(acting=True), now=self.now))
+
+    @action(detail=True, methods=["put"])
+    def heartbeat(self, request, *args, **kwargs):
+        return self._render(services.attempt_heartbeat(attempt=self._attempt(acting=True), now=self.now))
+
+    @action(detail=True, methods=["put"])
+    def end(self, request, *args, **kwargs):
+        return self._render(services.attempt_end(attempt=self._attempt(acting=True), now=self.now))
+
+    def _items_page(self, queryset, serializer_class, **context) -> Response:
+        page = self.paginate_queryset(queryset)
+        serializer = serializer_class(page, many=True, context={**self.get_serializer_context(), **context})
+        return self.get_paginated_response(serializer.data)
+
+    @action(detail=True, filterset_class=None)
+    def questions(self, request, *args, **kwargs):
+        attempt = self._attempt()
+        return self._items_page(attempt_questions(attempt), AttemptItemSerializer, attempt=attempt)
+
+    @action(
+        detail=True, methods=["get", "put"], url_path=r"questions/(?P<item_id>[0-9]+)", url_name="question"
+    )
+    def question(self, request, *args, **kwargs):
+        """GET an item; PUT saves the fields sent (unknown keys are ignored) and answers the item."""
+        item_id = int(kwargs["item_id"])
+        if request.method == "GET":
+            attempt = self._attempt()
+            item = attempt_item(attempt, item_id)
+        else:
+            answer = ItemAnswerSerializer(data=request.data, partial=True)
+            answer.is_valid(raise_exception=True)
+            attempt = self._attempt(acting=True)
+            # The service looks the item up within the locked attempt (404 when it is not there).
+            services.attempt_save_item(
+                attempt=attempt, item=AttemptItem(pk=item_id), now=self.now, **answer.validated_data
+            )
+            item = attempt_item(attempt, item_id)
+        return Response(
+            AttemptItemSerializer(item, context={**self.get_serializer_context(), "attempt": attempt}).data
+        )
+
+    @action(detail=True, filterset_class=None)
+    def review(self, request, *args, **kwargs):
+        attempt = self._attempt()
+        page = self.paginate_queryset(attempt_review(attempt))
+        percentages = correct_percentages(
+            exam_id=attempt.exam_id, question_ids=[item.question_id for item in page]
+        )
+        context = {**self.get_serializer_context(), "attempt": attempt, "correct_percentages": percentages}
+        return self.get_paginated_response(ReviewItemSerializer(page, many=True, context=context).data)
+
+    @action(detail=True, url_path="review/subjects", url_name="review-subjects", filterset_class=None)
+    def review_subjects(self, request, *args, **kwargs):
+        """Per-subject totals: they disclose no answer, so they need the end only, not show_answers."""
+        attempt = self._attempt()
+        require_ended(attempt)
+        return self._items_page(subject_stats(attempt), SubjectResultSerializer)
+
+
+class ExamAttemptsView(RequestNowMixin, generics.ListCreateAPIView):
+    """GET exams/<slug>/attempts/: the user's attempts of one exam (?state=Running finds one to resume).
+
+    POST: start a new attempt of it (201 with the attempt).
+    """
 
     serializer_class = AttemptSerializer
     filterset_class = ExamAttemptFilterSet
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        # Before anything is counted or refused: an overdue attempt would still look open.
+        end_overdue_before_read(user=request.user, now=request_now(request), exam__slug=kwargs["slug"])
 
     @cached_property
     def exam(self) -> Exam:
@@ -45,3 +158,9 @@ class ExamAttemptsView(RequestNowMixin, generics.ListAPIView):
         if getattr(self, "swagger_fake_view", False):
             return Attempt.objects.none()
         return exam_attempts(user=self.request.user, exam=self.exam)
+
+    def create(self, request, *args, **kwargs):
+        now = request_now(request)
+        attempt = services.attempt_create(user=request.user, exam=self.exam, now=now)
+        attempt = attempt_detail(user=request.user, pk=attempt.pk, now=now)
+        return Response(self.get_serializer(attempt).data, status=status.HTTP_201_CREATED)

@@ -3,7 +3,7 @@
 from rest_framework import viewsets
 from rest_framework.decorators import action
 
-from attempts.selectors import exam_attempts
+from attempts.selectors import end_overdue_before_read, exam_attempts
 from exams.filtersets import ExamFilterSet, ExamListFilterSet
 from exams.models import Exam
 from exams.selectors import EXAM_STATES, exam_for_user, exam_list, exams_in_state
@@ -33,6 +33,10 @@ class ExamViewSet(RequestNowMixin, viewsets.ReadOnlyModelViewSet):
         return ExamDetailSerializer if self.action == "retrieve" else ExamSerializer
 
     def get_object(self):
+        # The user's attempts printed below must not show an overdue one as still running.
+        end_overdue_before_read(
+            user=self.request.user, now=request_now(self.request), exam__slug=self.kwargs["slug"]
+        )
         exam = exam_for_user(user=self.request.user, slug=self.kwargs["slug"])
         self.check_object_permissions(self.request, exam)
         exam.user_attempts = list(exam_attempts(user=self.request.user, exam=exam))
