@@ -1,11 +1,12 @@
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 
-from .choices import Difficulty, ExamType, QuestionType
+from .choices import Difficulty, QuestionType
 
 MARKS = {"max_digits": 7, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
@@ -45,10 +46,6 @@ class Exam(models.Model):
     title = models.CharField(max_length=255)
     slug = models.SlugField(max_length=255, unique=True)
     description = models.TextField(blank=True)
-    # Most exams on the platform are timed mock tests, so that is what an exam is until staff say otherwise.
-    exam_type = models.CharField(
-        max_length=16, choices=ExamType.choices, default=ExamType.MOCK, db_index=True
-    )
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="exams")
     start_date = models.DateTimeField(db_index=True)
     end_date = models.DateTimeField(
@@ -127,6 +124,41 @@ class Exam(models.Model):
         if self.variable_mark_per_question:
             return question.marks, question.negative_marks
         return self.mark_per_question, self.negative_marks
+
+    def publication_problems(self, question_ids: Iterable[int] | None = None) -> list[str]:
+        """Why students could not take this exam as it stands; empty when it may be published.
+
+        An exam needs a question, and every question needs a key to be scored against: a choice
+        question (R, C) a correct choice, a numerical one (N) its value. Essays are marked by hand.
+        `question_ids` are the questions it is about to hold (a form saving its rows in the same
+        request); by default the saved ones. One query.
+        """
+        if question_ids is None:
+            questions = Question.objects.filter(exam_links__exam=self) if self.pk else Question.objects.none()
+        else:
+            questions = Question.objects.filter(pk__in=list(question_ids))
+        rows = list(
+            questions.annotate(correct_choices=Count("answers", filter=Q(answers__is_correct=True)))
+            .order_by("pk")
+            .values_list("pk", "type", "numerical_answer", "correct_choices")
+        )
+        if not rows:
+            return ["Add at least one question before publishing the exam."]
+        choice_types = (QuestionType.SINGLE, QuestionType.MULTIPLE)
+        no_choice = [pk for pk, kind, _, correct in rows if kind in choice_types and not correct]
+        no_value = [pk for pk, kind, value, _ in rows if kind == QuestionType.NUMERICAL and value is None]
+        problems = []
+        if no_choice:
+            problems.append(f"Mark a correct choice on these questions: {_question_names(no_choice)}.")
+        if no_value:
+            problems.append(
+                f"Give these numerical questions their answer value: {_question_names(no_value)}."
+            )
+        return problems
+
+
+def _question_names(pks: list[int]) -> str:
+    return ", ".join(f"Q{pk}" for pk in pks)
 
 
 class Section(models.Model):
