@@ -6,7 +6,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Count, Q
 
-from .choices import Difficulty, QuestionType
+from .choices import Difficulty, ExamType, QuestionType
 
 MARKS = {"max_digits": 7, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
@@ -46,6 +46,10 @@ class Exam(models.Model):
     title = models.CharField(max_length=255)
     slug = models.SlugField(max_length=255, unique=True)
     description = models.TextField(blank=True)
+    # Most exams on the platform are timed mock tests, so that is what an exam is until staff say otherwise.
+    exam_type = models.CharField(
+        max_length=16, choices=ExamType.choices, default=ExamType.MOCK, db_index=True
+    )
     course = models.ForeignKey(Course, on_delete=models.PROTECT, related_name="exams")
     start_date = models.DateTimeField(db_index=True)
     end_date = models.DateTimeField(
