@@ -1,4 +1,5 @@
-"""GET /api/v2.5/admin/attempts/: the seed's fields and formats, its filters, ordering and pages."""
+"""GET /api/v2.5/admin/attempts/: the seed's fields and formats, its filters, ordering and pages; <id>/: one
+attempt with its breakdowns; <id>/user_answers/: the student's responses."""
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -9,8 +10,22 @@ from django.utils import timezone
 
 from attempts.choices import AttemptResult, AttemptState
 from attempts.models import Attempt
+from attempts.selectors import difficulty_stats, section_stats, subject_stats
+from attempts.services import attempt_create, attempt_end, attempt_save_item, item_mark_essay
+from exams.models import Subject
 from tests.api_cases import StaffOnlyEndpointCases
-from tests.factories import AttemptFactory, ExamFactory, UserFactory
+from tests.factories import (
+    AttemptFactory,
+    AttemptItemFactory,
+    ExamFactory,
+    ExamQuestionFactory,
+    QuestionFactory,
+    SectionFactory,
+    UserFactory,
+)
+from tests.query_counts import assert_fixed_query_count, request_queries
+
+from .conftest import correct_ids, wrong_ids
 
 URL = "/api/v2.5/admin/attempts/"
 SEED_KEYS = {
@@ -341,3 +356,418 @@ def test_the_query_count_does_not_grow_with_the_page(staff_client, django_assert
         AttemptFactory()
     with django_assert_num_queries(5):
         assert len(ids(staff_client.get(URL))) == 50
+
+
+# --- One attempt ---------------------------------------------------------------------------------
+
+DETAIL_KEYS = SEED_KEYS | {"percentile", "username", "sections", "subject_stats", "difficulty_level_stats"}
+SECTION_KEYS = {
+    "name",
+    "order",
+    "total_count",
+    "correct_answers_count",
+    "incorrect_answers_count",
+    "unanswered_count",
+    "time_taken",
+    "score",
+}
+SUBJECT_KEYS = {
+    "subject_id",
+    "subject_name",
+    "total_count",
+    "correct_answers_count",
+    "unanswered_count",
+    "incorrect_answers_count",
+    "parent_subject_id",
+    "is_leaf",
+    "score",
+    "partial_correct_answers_count",
+}
+LEVEL_KEYS = {
+    "correct_answers_count",
+    "incorrect_answers_count",
+    "partial_correct_answers_count",
+    "unanswered_count",
+    "total_count",
+}
+ANSWER_KEYS = {
+    "id",
+    "order",
+    "question_id",
+    "question_html",
+    "type",
+    "selected_answers",
+    "selected_answers_text",
+    "short_text",
+    "essay_text",
+    "review",
+    "result",
+    "marks",
+    "duration",
+    "correct_answers",
+}
+
+
+def detail_url(attempt) -> str:
+    return f"{URL}{attempt.id}/"
+
+
+def answers_url(attempt) -> str:
+    return f"{URL}{attempt.id}/user_answers/"
+
+
+@pytest.fixture
+def taken(student, now):
+    """A scored attempt: Physics (Mechanics ×2, Optics) in section A, an unfiled essay in section B.
+
+    The exam gives 4 a question and takes 1 for a wrong one. Answers, a minute apart: Mechanics
+    right (easy), Mechanics wrong (hard), Optics right (easy), the essay written and given 2.50 of 4.
+    """
+    physics = Subject.objects.create(name="Physics")
+    mechanics = Subject.objects.create(name="Mechanics", parent=physics)
+    optics = Subject.objects.create(name="Optics", parent=physics)
+    exam = ExamFactory(
+        start_date=now - timedelta(days=1),
+        end_date=now + timedelta(days=1),
+        mark_per_question=Decimal("4.00"),
+        negative_marks=Decimal("1.00"),
+    )
+    a, b = SectionFactory(exam=exam, order=1, name="A"), SectionFactory(exam=exam, order=2, name="B")
+    plan = [
+        (mechanics, "easy", a, {}),
+        (mechanics, "hard", a, {}),
+        (optics, "easy", a, {}),
+        (None, "", b, None),
+    ]
+    for order, (subject, difficulty, section, choices) in enumerate(plan, start=1):
+        kind = {"with_choices": 4} if choices is not None else {"essay": True}
+        question = QuestionFactory(subject=subject, difficulty=difficulty, **kind)
+        ExamQuestionFactory(exam=exam, question=question, section=section, order=order)
+
+    attempt = attempt_create(user=student, exam=exam, now=now)
+    items = list(attempt.items.select_related("question").order_by("order"))
+    responses = [
+        {"selected_answers": correct_ids(items[0].question)},
+        {"selected_answers": wrong_ids(items[1].question)[:1], "review": True},
+        {"selected_answers": correct_ids(items[2].question)},
+        {"essay_text": "Light bends."},
+    ]
+    for minute, (item, response) in enumerate(zip(items, responses, strict=True), start=1):
+        attempt_save_item(attempt=attempt, item=item, now=now + timedelta(minutes=minute), **response)
+    attempt = attempt_end(attempt=attempt, now=now + timedelta(minutes=5))
+    item_mark_essay(item=items[3], marks=Decimal("2.50"), now=now + timedelta(minutes=6))
+    attempt.refresh_from_db()
+    return attempt
+
+
+class TestDetailPermissions(StaffOnlyEndpointCases):
+    keys = DETAIL_KEYS
+
+    @pytest.fixture
+    def url(self, db):
+        return detail_url(AttemptFactory())
+
+
+class TestUserAnswersPermissions(StaffOnlyEndpointCases):
+    keys = ANSWER_KEYS
+
+    @pytest.fixture
+    def url(self, db):
+        return answers_url(AttemptItemFactory().attempt)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("method", ["post", "put", "patch", "delete"])
+@pytest.mark.parametrize("path", ["", "{id}/", "{id}/user_answers/"])
+def test_writes_are_not_allowed_and_change_nothing(staff_client, method, path):
+    item = AttemptItemFactory(essay_text="kept")
+    attempt = item.attempt
+    url = URL + path.format(id=attempt.id)
+
+    response = getattr(staff_client, method)(url, {"state": 1, "essay_text": "changed"})
+
+    assert response.status_code == 405
+    assert response.json()["detail"]
+    item.refresh_from_db()
+    assert (item.essay_text, Attempt.objects.get().state) == ("kept", AttemptState.RUNNING)
+
+
+@pytest.mark.django_db
+class TestAttemptDetail:
+    def test_prints_the_list_row_plus_the_detail_keys(self, staff_client):
+        attempt = AttemptFactory(completed=True, score=Decimal("3"))
+        now = timezone.now()
+
+        with time_machine.travel(now, tick=False):
+            row = staff_client.get(URL).json()["results"][0]
+            body = staff_client.get(detail_url(attempt)).json()
+
+        assert set(body) == DETAIL_KEYS
+        assert {key: body[key] for key in SEED_KEYS} == row
+        assert body["username"] == attempt.user.username
+
+    def test_percentile_among_the_exams_ranked_attempts(self, staff_client):
+        exam = ExamFactory()
+        low, mid, high = (
+            AttemptFactory(exam=exam, completed=True, score=Decimal(score)) for score in ("2", "5", "9")
+        )
+        retake = AttemptFactory(
+            exam=exam, user=high.user, attempt_number=2, completed=True, score=Decimal("1")
+        )
+        running = AttemptFactory(exam=exam)
+
+        percentile = {
+            a: staff_client.get(detail_url(a)).json()["percentile"] for a in (low, mid, high, running)
+        }
+
+        assert percentile == {low: 33.33, mid: 66.67, high: 100, running: 0}
+        # A retake is not ranked, but it stands among the ranked ones: 0 of 3 scored as little as 1.
+        assert staff_client.get(detail_url(retake)).json()["percentile"] == 0
+
+    def test_sections_in_exam_order_with_counts_time_and_score(self, staff_client, taken):
+        sections = staff_client.get(detail_url(taken)).json()["sections"]
+
+        assert all(set(row) == SECTION_KEYS for row in sections)
+        assert sections == [
+            {
+                "name": "A",
+                "order": 1,
+                "total_count": 3,
+                "correct_answers_count": 2,
+                "incorrect_answers_count": 1,
+                "unanswered_count": 0,
+                "time_taken": "0:03:00",
+                "score": "7.00",
+            },
+            {
+                "name": "B",
+                "order": 2,
+                "total_count": 1,
+                "correct_answers_count": 1,
+                "incorrect_answers_count": 0,
+                "unanswered_count": 0,
+                "time_taken": "0:01:00",
+                "score": "2.50",
+            },
+        ]
+
+    def test_items_outside_any_section_share_a_nameless_row(self, staff_client):
+        attempt = AttemptItemFactory(section=None).attempt
+        sections = staff_client.get(detail_url(attempt)).json()["sections"]
+        assert [
+            (row["name"], row["order"], row["total_count"], row["unanswered_count"]) for row in sections
+        ] == [(None, None, 1, 1)]
+
+    def test_subject_stats_roll_up_to_the_parent(self, staff_client, taken):
+        rows = staff_client.get(detail_url(taken)).json()["subject_stats"]
+
+        assert all(set(row) == SUBJECT_KEYS for row in rows)
+        by_name = {row["subject_name"]: row for row in rows}
+        physics = Subject.objects.get(name="Physics")
+        assert by_name["Physics"] == {
+            "subject_id": physics.id,
+            "subject_name": "Physics",
+            "total_count": 3,
+            "correct_answers_count": 2,
+            "unanswered_count": 0,
+            "incorrect_answers_count": 1,
+            "parent_subject_id": None,
+            "is_leaf": False,
+            "score": "7.00",
+            "partial_correct_answers_count": 0,
+        }
+        mechanics = by_name["Mechanics"]
+        assert (mechanics["parent_subject_id"], mechanics["is_leaf"], mechanics["score"]) == (
+            physics.id,
+            True,
+            "3.00",
+        )
+        assert (mechanics["correct_answers_count"], mechanics["incorrect_answers_count"]) == (1, 1)
+        # The essay has no subject; partly credited (2.50 of 4), it counts as correct, not partially.
+        assert (
+            by_name["Uncategorized"]["subject_id"],
+            by_name["Uncategorized"]["correct_answers_count"],
+        ) == (
+            None,
+            1,
+        )
+        assert by_name["Uncategorized"]["partial_correct_answers_count"] == 0
+
+    def test_difficulty_levels_every_level_and_none_for_unlevelled_questions(self, staff_client, taken):
+        levels = staff_client.get(detail_url(taken)).json()["difficulty_level_stats"]
+
+        assert set(levels) == {"easy", "medium", "hard", "none"}
+        assert all(set(counts) == LEVEL_KEYS for counts in levels.values())
+        assert levels["easy"] == {
+            "correct_answers_count": 2,
+            "incorrect_answers_count": 0,
+            "partial_correct_answers_count": 0,
+            "unanswered_count": 0,
+            "total_count": 2,
+        }
+        assert (levels["hard"]["incorrect_answers_count"], levels["hard"]["total_count"]) == (1, 1)
+        assert levels["medium"]["total_count"] == 0
+        assert (levels["none"]["correct_answers_count"], levels["none"]["total_count"]) == (1, 1)
+
+    def test_breakdowns_agree_with_the_selectors(self, staff_client, taken):
+        body = staff_client.get(detail_url(taken)).json()
+
+        assert [row["total_count"] for row in body["sections"]] == [
+            s.counts.total for s in section_stats(taken)
+        ]
+        assert [row["subject_name"] for row in body["subject_stats"]] == [
+            s.name for s in subject_stats(taken)
+        ]
+        expected_levels = {level or "none": counts.total for level, counts in difficulty_stats(taken).items()}
+        assert {
+            level: c["total_count"] for level, c in body["difficulty_level_stats"].items() if c["total_count"]
+        } == (expected_levels)
+        assert sum(row["total_count"] for row in body["sections"]) == taken.total_questions
+
+    def test_a_running_attempt_counts_every_item_unanswered(self, staff_client):
+        item = AttemptItemFactory(section=SectionFactory(name="Only"))
+        body = staff_client.get(detail_url(item.attempt)).json()
+        assert (body["state"], body["percentile"]) == ("Running", 0)
+        assert (body["sections"][0]["unanswered_count"], body["sections"][0]["score"]) == (1, "0.00")
+
+    @pytest.mark.parametrize("path", ["999999/", "999999/user_answers/", "abc/", "abc/user_answers/"])
+    def test_an_unknown_attempt_is_404(self, staff_client, path):
+        response = staff_client.get(URL + path)
+        assert response.status_code == 404
+        assert response.json() == {"detail": "Not found."}
+
+    def test_list_filters_do_not_touch_the_detail(self, staff_client):
+        attempt = AttemptFactory(state=AttemptState.RUNNING)
+        response = staff_client.get(detail_url(attempt), {"state": 1, "ordering": "nope"})
+        assert (response.status_code, response.json()["id"]) == (200, attempt.id)
+
+    def test_the_query_count_is_the_same_for_1_and_30_items(self, staff_client, django_assert_num_queries):
+        subjects = [Subject.objects.create(name=f"S{n}") for n in range(3)]
+        attempt = AttemptFactory(completed=True)
+        sections = [SectionFactory(exam=attempt.exam, order=n) for n in range(3)]
+
+        def add_item(n):
+            question = QuestionFactory(
+                with_choices=4, subject=subjects[n % 3], difficulty=["easy", "hard", ""][n % 3]
+            )
+            AttemptItemFactory(attempt=attempt, question=question, section=sections[n % 3], result="correct")
+
+        # The token's user; the attempt with its user, exam and standing; sections (counts, then their
+        # rows); subjects (counts, then the tree); difficulty levels.
+        add_item(0)
+        with django_assert_num_queries(request_queries(7)):
+            assert staff_client.get(detail_url(attempt)).status_code == 200
+        for n in range(1, 30):
+            add_item(n)
+        with django_assert_num_queries(request_queries(7)):
+            body = staff_client.get(detail_url(attempt)).json()
+        assert sum(row["total_count"] for row in body["sections"]) == 30
+
+
+@pytest.mark.django_db
+class TestUserAnswers:
+    def test_each_response_with_its_question_and_key_in_exam_order(self, staff_client, taken):
+        body = staff_client.get(answers_url(taken)).json()
+
+        assert body["count"] == 4 and body["per_page"] == 200
+        rows = body["results"]
+        assert all(set(row) == ANSWER_KEYS for row in rows)
+        items = list(taken.items.select_related("question").order_by("order"))
+        assert [row["id"] for row in rows] == [item.id for item in items]
+
+        right, wrong, _, essay = rows
+        first_question = items[0].question
+        chosen = first_question.answers.get(is_correct=True)
+        assert right == {
+            "id": items[0].id,
+            "order": items[0].order,
+            "question_id": first_question.id,
+            "question_html": first_question.question_html,
+            "type": "R",
+            "selected_answers": [chosen.id],
+            "selected_answers_text": [chosen.text_html],
+            "short_text": "",
+            "essay_text": "",
+            "review": False,
+            "result": "correct",
+            "marks": "4.00",
+            "duration": "0:01:00",
+            "correct_answers": [chosen.id],
+        }
+        wrong_choice = items[1].question.answers.get(pk=wrong["selected_answers"][0])
+        assert wrong_choice.is_correct is False
+        assert (wrong["result"], wrong["marks"], wrong["review"]) == ("incorrect", "-1.00", True)
+        assert wrong["selected_answers_text"] == [wrong_choice.text_html]
+        assert wrong["correct_answers"] == correct_ids(items[1].question)
+        assert (essay["type"], essay["essay_text"], essay["result"], essay["marks"]) == (
+            "E",
+            "Light bends.",
+            "correct",
+            "2.50",
+        )
+        assert (essay["selected_answers"], essay["correct_answers"]) == ([], [])
+
+    def test_several_correct_choices_and_numerical_values(self, staff_client):
+        multiple = QuestionFactory(multiple=True, with_choices=4, with_choices__correct=2)
+        numerical = QuestionFactory(numerical=True)
+        attempt = AttemptFactory()
+        picked = list(multiple.answers.order_by("-order").values_list("pk", flat=True)[:2])
+        AttemptItemFactory(attempt=attempt, question=multiple, order=1, selected_answers=picked)
+        AttemptItemFactory(attempt=attempt, question=numerical, order=2, short_text="9.80")
+
+        multi_row, numeric_row = staff_client.get(answers_url(attempt)).json()["results"]
+
+        texts = dict(multiple.answers.values_list("pk", "text_html"))
+        assert multi_row["type"] == "C" and multi_row["selected_answers"] == picked
+        assert multi_row["selected_answers_text"] == [texts[pk] for pk in picked]
+        assert (
+            multi_row["correct_answers"] == correct_ids(multiple) and len(multi_row["correct_answers"]) == 2
+        )
+        assert (numeric_row["type"], numeric_row["short_text"], numeric_row["correct_answers"]) == (
+            "N",
+            "9.80",
+            [],
+        )
+
+    def test_a_running_attempt_shows_responses_not_yet_scored(self, staff_client):
+        item = AttemptItemFactory()
+        row = staff_client.get(answers_url(item.attempt)).json()["results"][0]
+        assert (row["result"], row["marks"], row["duration"], row["selected_answers"]) == (
+            None,
+            None,
+            None,
+            [],
+        )
+
+    def test_a_choice_deleted_since_prints_no_text(self, staff_client):
+        item = AttemptItemFactory()
+        gone = item.question.answers.last()
+        item.selected_answers = [gone.pk]
+        item.save()
+        gone_id = gone.pk
+        gone.delete()
+        row = staff_client.get(answers_url(item.attempt)).json()["results"][0]
+        assert (row["selected_answers"], row["selected_answers_text"]) == ([gone_id], [None])
+
+    def test_only_this_attempts_items_paginated(self, staff_client):
+        attempt = AttemptFactory()
+        mine = [AttemptItemFactory(attempt=attempt, order=n) for n in range(3)]
+        AttemptItemFactory()  # another attempt's
+
+        first = staff_client.get(answers_url(attempt), {"per_page": 2}).json()
+        second = staff_client.get(first["next"]).json()
+
+        assert first["count"] == 3
+        assert [row["id"] for row in first["results"] + second["results"]] == [item.id for item in mine]
+        assert staff_client.get(answers_url(attempt), {"page": 3, "per_page": 2}).status_code == 404
+
+    def test_the_query_count_does_not_grow_with_the_page(self, staff_client, django_assert_num_queries):
+        attempt = AttemptFactory()
+        # The token's user, the attempt, COUNT(*), the items with their questions, the questions' choices.
+        assert_fixed_query_count(
+            django_assert_num_queries,
+            staff_client,
+            answers_url(attempt),
+            make_row=lambda: AttemptItemFactory(attempt=attempt, selected_answers=[]),
+            expected=5,
+        )

@@ -1,15 +1,51 @@
-from rest_framework.mixins import ListModelMixin
+from drf_spectacular.utils import extend_schema
+from rest_framework.decorators import action
+from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
+from rest_framework.response import Response
 
 from attempts.filtersets import AdminAttemptFilterSet
-from attempts.selectors import admin_attempt_list
+from attempts.selectors import (
+    admin_attempt_list,
+    attempt_items,
+    difficulty_stats,
+    section_stats,
+    subject_stats,
+    with_standing,
+)
 from testpress.api.viewsets import AdminViewSet
 
-from .serializers import AdminAttemptSerializer
+from .serializers import AdminAttemptDetailSerializer, AdminAttemptSerializer, AdminUserAnswerSerializer
 
 
-class AdminAttemptViewSet(ListModelMixin, AdminViewSet):
+class AdminAttemptViewSet(ListModelMixin, RetrieveModelMixin, AdminViewSet):
     serializer_class = AdminAttemptSerializer
     filterset_class = AdminAttemptFilterSet
+    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
+        if self.action == "retrieve":
+            return with_standing(admin_attempt_list())
         return admin_attempt_list()
+
+    def get_serializer_class(self):
+        return AdminAttemptDetailSerializer if self.action == "retrieve" else super().get_serializer_class()
+
+    def filter_queryset(self, queryset):
+        # The list's filters; one attempt is found by its id whatever the query string says.
+        return super().filter_queryset(queryset) if self.action == "list" else queryset
+
+    def retrieve(self, request, *args, **kwargs):
+        attempt = self.get_object()
+        attempt.section_breakdown = section_stats(attempt)
+        attempt.subject_breakdown = subject_stats(attempt)
+        attempt.difficulty_breakdown = difficulty_stats(attempt)
+        return Response(self.get_serializer(attempt).data)
+
+    @extend_schema(responses=AdminUserAnswerSerializer(many=True))
+    @action(
+        detail=True, url_path="user_answers", serializer_class=AdminUserAnswerSerializer, filterset_class=None
+    )
+    def user_answers(self, request, *args, **kwargs):
+        """The student's responses item by item, in exam order, with the correct choices."""
+        page = self.paginate_queryset(attempt_items(self.get_object()))
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
