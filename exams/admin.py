@@ -1,12 +1,22 @@
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.models import BaseInlineFormSet
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 
+from attempts.admin import exam_analytics_view, exam_essays_view
 from testpress.admin_columns import CountColumnsMixin, count_of
 from testpress.resources import SPREADSHEET_FORMATS
 
 from .models import Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
 from .resources import QuestionResource
+from .services import exam_add_questions, exam_publish
 
 
 def link_subject_tree(subjects) -> dict[int, Subject]:
@@ -61,8 +71,29 @@ class SectionInline(admin.TabularInline):
     extra = 0
 
 
+class ExamQuestionFormSet(BaseInlineFormSet):
+    def clean(self):
+        """A published exam is saved only with the question rows of this very form fit to be taken.
+
+        The exam form has already put the posted `published` on self.instance, and the rows kept
+        (not deleted) are the questions the exam will hold once saved.
+        """
+        super().clean()
+        if not self.instance.published or any(form.errors for form in self.forms):
+            return
+        kept = [
+            form.cleaned_data["question"].pk
+            for form in self.forms
+            if form.cleaned_data.get("question") and not self._should_delete_form(form)
+        ]
+        problems = self.instance.publication_problems(question_ids=kept)
+        if problems:
+            raise ValidationError(["This exam cannot be published yet.", *problems])
+
+
 class ExamQuestionInline(admin.TabularInline):
     model = ExamQuestion
+    formset = ExamQuestionFormSet
     fields = ["order", "question", "section"]
     autocomplete_fields = ["question"]
     extra = 0
@@ -86,8 +117,10 @@ class ExamAdmin(CountColumnsMixin, admin.ModelAdmin):
         "end_date",
         "published",
         count_of("exam_questions", "questions"),
+        "analytics_link",
     ]
     list_select_related = ["course"]
+    actions = ["publish_exams"]
     list_filter = ["course", "published", "start_date", "end_date"]
     search_fields = ["title"]
     date_hierarchy = "start_date"
@@ -129,6 +162,57 @@ class ExamAdmin(CountColumnsMixin, admin.ModelAdmin):
         ),
         ("Record", {"fields": ["created", "modified"]}),
     ]
+
+    def get_urls(self):
+        exam_page = "<path:object_id>/{}/"
+        return [
+            path(
+                exam_page.format("essays"),
+                self.admin_site.admin_view(self.essays_view),
+                name="exams_exam_essays",
+            ),
+            path(
+                exam_page.format("analytics"),
+                self.admin_site.admin_view(self.analytics_view),
+                name="exams_exam_analytics",
+            ),
+            *super().get_urls(),
+        ]
+
+    def essays_view(self, request, object_id):
+        return self._exam_page(request, object_id, exam_essays_view)
+
+    def analytics_view(self, request, object_id):
+        return self._exam_page(request, object_id, exam_analytics_view)
+
+    def _exam_page(self, request, object_id, view):
+        exam = self.get_object(request, unquote(object_id))
+        if exam is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, exam):
+            raise PermissionDenied
+        return view(self, request, exam)
+
+    @admin.display(description="analytics")
+    def analytics_link(self, exam):
+        return format_html(
+            '<a href="{}">Analytics</a>', reverse("admin:exams_exam_analytics", args=[exam.pk])
+        )
+
+    @admin.action(description="Publish selected exams", permissions=["change"])
+    def publish_exams(self, request, queryset):
+        published = 0
+        for exam in queryset:
+            try:
+                exam_publish(exam=exam)
+            except ValidationError as exc:
+                self.message_user(
+                    request, f"“{exam}” was not published: {' '.join(exc.messages)}", messages.ERROR
+                )
+            else:
+                published += 1
+        if published:
+            self.message_user(request, f"Published {published} exam(s).", messages.SUCCESS)
 
 
 @admin.register(Section)
@@ -172,9 +256,59 @@ class QuestionAdmin(ImportExportMixin, admin.ModelAdmin):
         ),
         ("Numerical questions", {"fields": ["numerical_answer", "numerical_tolerance"]}),
     ]
+    actions = ["add_to_exam"]
 
     def get_changelist(self, request, **kwargs):
         return SubjectTreeChangeList
 
     def subject_of(self, question):
         return question.subject
+
+    @admin.action(description="Add selected questions to an exam…", permissions=["view"])
+    def add_to_exam(self, request, queryset):
+        """First post (from the changelist): ask for the exam. Second post (`apply`): add and go back."""
+        form = AddToExamForm(request.POST if "apply" in request.POST else None)
+        if form.is_valid():
+            exam = form.cleaned_data["exam"]
+            if not self.admin_site.get_model_admin(Exam).has_change_permission(request, exam):
+                raise PermissionDenied
+            chosen = list(queryset)
+            try:
+                added = exam_add_questions(exam=exam, questions=chosen, section=form.cleaned_data["section"])
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                skipped = len(chosen) - added
+                note = f"; {skipped} it already held were skipped" if skipped else ""
+                self.message_user(request, f"Added {added} question(s) to “{exam}”{note}.", messages.SUCCESS)
+                return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Add questions to an exam",
+            "opts": self.opts,
+            "form": form,
+            "questions": queryset[:ADD_TO_EXAM_PREVIEW],
+            "question_count": queryset.count(),
+            "selected": request.POST.getlist(helpers.ACTION_CHECKBOX_NAME),
+            "select_across": request.POST.get("select_across", "0"),
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/exams/question/add_to_exam.html", context)
+
+
+# How many of the chosen questions the "add to an exam" page lists by name.
+ADD_TO_EXAM_PREVIEW = 20
+
+
+class SectionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, section):
+        return f"{section.exam} — {section}"
+
+
+class AddToExamForm(forms.Form):
+    exam = forms.ModelChoiceField(queryset=Exam.objects.order_by("title", "pk"))
+    section = SectionChoiceField(
+        queryset=Section.objects.select_related("exam").order_by("exam__title", "exam_id", "order", "pk"),
+        required=False,
+        help_text="Optional: one of the chosen exam's sections.",
+    )

@@ -1,4 +1,6 @@
 import pytest
+from django import forms as django_forms
+from django.urls import reverse, reverse_lazy
 
 from exams.choices import Difficulty, QuestionType
 from exams.models import Course, Direction, Exam, Question, Section, Subject
@@ -114,3 +116,200 @@ class TestQuestionAdmin(AdminSmokeCases):
         QuestionFactory(subject=SubjectFactory(name="Optics", parent=physics))
         response = browser.get(self.admin_url("changelist"))
         assert "Physics / Optics" in response.content.decode()
+
+
+@pytest.fixture
+def browser(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def change_form_data(response) -> dict:
+    """What the change page would post back untouched: the exam's fields and every inline row."""
+    data = {}
+    forms_ = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        forms_ += [inline.formset.management_form, *inline.formset.forms]
+    for form in forms_:
+        for bound in form:
+            value, widget = bound.value(), bound.field.widget
+            if isinstance(widget, django_forms.MultiWidget):
+                for i, part in enumerate(widget.decompress(value)):
+                    data[f"{bound.html_name}_{i}"] = widget.widgets[i].format_value(part) or ""
+            elif isinstance(value, bool):
+                if value:
+                    data[bound.html_name] = "on"
+            elif isinstance(value, list | tuple):
+                data[bound.html_name] = [str(v) for v in value]
+            elif value is not None:
+                data[bound.html_name] = bound.field.prepare_value(value)
+    return data
+
+
+def with_question_row(data: dict, question, order=1) -> dict:
+    rows = int(data["exam_questions-TOTAL_FORMS"])
+    data.update(
+        {
+            "exam_questions-TOTAL_FORMS": str(rows + 1),
+            f"exam_questions-{rows}-question": str(question.pk),
+            f"exam_questions-{rows}-order": str(order),
+        }
+    )
+    return data
+
+
+class TestPublishingAnExam:
+    def post_change(self, browser, exam, edit):
+        url = reverse("admin:exams_exam_change", args=[exam.pk])
+        data = edit(change_form_data(browser.get(url)))
+        return browser.post(url, data)
+
+    def publish(self, data):
+        data["published"] = "on"
+        return data
+
+    def test_an_exam_without_questions_is_not_published(self, browser):
+        exam = ExamFactory(published=False)
+        response = self.post_change(browser, exam, self.publish)
+        assert response.status_code == 200
+        assert "Add at least one question before publishing the exam." in response.content.decode()
+        exam.refresh_from_db()
+        assert not exam.published
+
+    def test_a_question_row_added_in_the_same_form_without_a_correct_choice_is_named(self, browser):
+        exam = ExamFactory(published=False)
+        unkeyed = QuestionFactory(with_choices=4, with_choices__correct=0)
+        response = self.post_change(
+            browser, exam, lambda data: self.publish(with_question_row(data, unkeyed))
+        )
+        assert response.status_code == 200
+        assert f"Mark a correct choice on these questions: Q{unkeyed.pk}." in response.content.decode()
+        exam.refresh_from_db()
+        assert not exam.published
+        assert not exam.exam_questions.exists()
+
+    def test_a_numerical_row_without_its_value_is_named(self, browser):
+        exam = ExamFactory(published=False)
+        ExamQuestionFactory(exam=exam)
+        no_value = QuestionFactory(numerical=True, numerical_answer=None)
+        response = self.post_change(
+            browser, exam, lambda data: self.publish(with_question_row(data, no_value))
+        )
+        assert (
+            f"Give these numerical questions their answer value: Q{no_value.pk}." in response.content.decode()
+        )
+        exam.refresh_from_db()
+        assert not exam.published
+
+    def test_a_keyed_question_row_added_in_the_same_form_lets_it_publish(self, browser):
+        exam = ExamFactory(published=False)
+        keyed = QuestionFactory(with_choices=4)
+        response = self.post_change(browser, exam, lambda data: self.publish(with_question_row(data, keyed)))
+        assert response.status_code == 302
+        exam.refresh_from_db()
+        assert exam.published
+        assert list(exam.questions.all()) == [keyed]
+
+    def test_deleting_the_last_question_row_of_a_published_exam_is_refused(self, browser):
+        exam = ExamFactory(published=True)
+        ExamQuestionFactory(exam=exam)
+
+        def delete_row(data):
+            data["exam_questions-0-DELETE"] = "on"
+            return data
+
+        response = self.post_change(browser, exam, delete_row)
+        assert "Add at least one question before publishing the exam." in response.content.decode()
+        assert exam.exam_questions.count() == 1
+
+    def test_a_draft_saves_with_an_unkeyed_question(self, browser):
+        exam = ExamFactory(published=False)
+        unkeyed = QuestionFactory()
+        response = self.post_change(browser, exam, lambda data: with_question_row(data, unkeyed))
+        assert response.status_code == 302
+        assert list(exam.questions.all()) == [unkeyed]
+
+    def test_the_publish_action_publishes_the_ready_and_names_the_problems_of_the_rest(self, browser):
+        ready, empty = ExamFactory(published=False), ExamFactory(published=False, title="Empty mock")
+        ExamQuestionFactory(exam=ready)
+        response = browser.post(
+            reverse("admin:exams_exam_changelist"),
+            {"action": "publish_exams", "_selected_action": [ready.pk, empty.pk], "index": 0},
+            follow=True,
+        )
+        content = response.content.decode()
+        assert "Published 1 exam(s)." in content
+        assert "“Empty mock” was not published: Add at least one question" in content
+        ready.refresh_from_db(), empty.refresh_from_db()
+        assert (ready.published, empty.published) == (True, False)
+
+
+class TestAddingQuestionsFromTheBank:
+    url = reverse_lazy("admin:exams_question_changelist")
+
+    def test_the_action_asks_for_the_exam_first(self, browser):
+        questions = QuestionFactory.create_batch(2, with_choices=2)
+        exam = ExamFactory(title="Physics mock")
+        response = browser.post(
+            self.url,
+            {"action": "add_to_exam", "_selected_action": [q.pk for q in questions], "index": 0},
+        )
+        assert response.status_code == 200
+        content = response.content.decode()
+        assert "2 questions chosen" in content
+        assert "Physics mock" in content
+        assert not exam.exam_questions.exists()
+
+    def test_applying_appends_them_to_the_section_in_changelist_order_skipping_held_ones(self, browser):
+        section = SectionFactory(exam=ExamFactory(title="Physics mock"))
+        already = ExamQuestionFactory(exam=section.exam, order=1).question
+        first, second = QuestionFactory.create_batch(2, with_choices=2)
+        response = browser.post(
+            self.url,
+            {
+                "action": "add_to_exam",
+                "_selected_action": [second.pk, already.pk, first.pk],
+                "apply": "1",
+                "exam": section.exam.pk,
+                "section": section.pk,
+            },
+            follow=True,
+        )
+        assert (
+            "Added 2 question(s) to “Physics mock”; 1 it already held were skipped."
+            in response.content.decode()
+        )
+        links = section.exam.exam_questions.order_by("order")
+        assert [(link.question_id, link.order) for link in links] == [
+            (already.pk, 1),
+            (first.pk, 2),
+            (second.pk, 3),
+        ]
+        assert [link.section_id for link in links[1:]] == [section.pk, section.pk]
+
+    def test_a_section_of_another_exam_is_shown_as_an_error_and_nothing_is_added(self, browser):
+        exam, question = ExamFactory(), QuestionFactory(with_choices=2)
+        response = browser.post(
+            self.url,
+            {
+                "action": "add_to_exam",
+                "_selected_action": [question.pk],
+                "apply": "1",
+                "exam": exam.pk,
+                "section": SectionFactory().pk,
+            },
+        )
+        assert response.status_code == 200
+        assert "is a section of another exam" in response.content.decode()
+        assert not exam.exam_questions.exists()
+
+    def test_an_unkeyed_question_is_refused_by_a_published_exam(self, browser):
+        exam = ExamFactory(published=True)
+        ExamQuestionFactory(exam=exam)
+        unkeyed = QuestionFactory()
+        response = browser.post(
+            self.url,
+            {"action": "add_to_exam", "_selected_action": [unkeyed.pk], "apply": "1", "exam": exam.pk},
+        )
+        assert f"Mark a correct choice on these questions: Q{unkeyed.pk}." in response.content.decode()
+        assert exam.exam_questions.count() == 1
