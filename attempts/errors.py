@@ -86,3 +86,13 @@ class NotAnEssay(FieldError):
 class InvalidEssayMarks(FieldError):
     error_code = "invalid_marks"
     field = "marks"
+
+
+class ReviewNotReady(PermissionDenied):
+    error_code = "attempt_running"
+    default_detail = "The review opens when this attempt has ended."
+
+
+class AnswersHidden(PermissionDenied):
+    error_code = "answers_hidden"
+    default_detail = "This exam does not show its answers."

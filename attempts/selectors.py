@@ -216,16 +216,6 @@ def difficulty_stats(attempt: Attempt) -> dict[str, ItemCounts]:
 # --- The attempt lifecycle (student API) -------------------------------------------------------
 
 
-class ReviewNotReady(PermissionDenied):
-    error_code = "attempt_running"
-    default_detail = "The review opens when this attempt has ended."
-
-
-class AnswersHidden(PermissionDenied):
-    error_code = "answers_hidden"
-    default_detail = "This exam does not show its answers."
-
-
 def end_overdue_before_read(*, user, now: datetime, **filters) -> None:
     """Complete the user's overdue open attempts (narrowed by `filters`) so a read prints them ended.
 
@@ -289,14 +279,14 @@ def attempt_item(attempt: Attempt, item_id: int) -> AttemptItem:
 def require_ended(attempt: Attempt) -> None:
     """What the review's breakdowns need: an ended attempt (403 attempt_running before)."""
     if not attempt.is_completed:
-        raise ReviewNotReady()
+        raise errors.ReviewNotReady()
 
 
 def attempt_review(attempt: Attempt) -> QuerySet[AttemptItem]:
     """The items with their answers disclosed: once the attempt has ended, and if the exam shows answers."""
     require_ended(attempt)
     if not attempt.exam.show_answers:
-        raise AnswersHidden()
+        raise errors.AnswersHidden()
     return attempt_items(attempt)
 
 
