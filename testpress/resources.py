@@ -31,8 +31,33 @@ def split_list(value) -> list[str]:
     return [item.strip() for item in re.split(r"[,;]", cell_text(value)) if item.strip()]
 
 
+class ColumnDiff(resources.Diff):
+    """The preview's before/after cells, read as the export writes them.
+
+    The library reads model attributes only, so a column a resource computes (a user's batches, a
+    question's choices) would preview blank. An unsaved instance has no related rows to read yet.
+    """
+
+    def __init__(self, resource, instance, new):
+        super().__init__(resource, instance, new)
+        self.left = self.cells(resource, instance)
+
+    def compare_with(self, resource, instance):
+        self.right = self.cells(resource, instance)
+
+    @staticmethod
+    def cells(resource, instance) -> list:
+        fields = resource.get_import_fields()
+        if instance.pk is None:
+            return [field.export(instance) for field in fields]
+        return [resource.export_field(field, instance) for field in fields]
+
+
 class AllOrNothingResource(resources.ModelResource):
     """A resource whose imports write every row or none."""
+
+    def get_diff_class(self):
+        return ColumnDiff
 
     def before_import(self, dataset, **kwargs):
         # Headers typed by hand ("Username ", "EMAIL") name the same columns.

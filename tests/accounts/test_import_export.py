@@ -61,6 +61,7 @@ class TestStudentImport:
         assert preview.context["result"].totals["new"] == 2
         assert "confirm_form" in preview.context
         assert b"asha@example.com" in preview.content
+        assert b"JEE 2025; Morning" in preview.content
         assert usernames() == set()
         assert not Batch.objects.exists()
 

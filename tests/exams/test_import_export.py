@@ -151,6 +151,13 @@ class TestQuestionImport:
         assert preview.context["result"].totals["new"] == 2
         assert "confirm_form" in preview.context
         assert b"2 + 2?" in preview.content
+        assert b"Maths / Arithmetic" in preview.content
+        result = preview.context["result"]
+        first_row = dict(zip(result.diff_headers, result.rows[0].diff, strict=True))
+        assert (first_row["choice_1"], first_row["correct"]) == (
+            '<ins style="background:#e6ffe6;">4</ins>',
+            '<ins style="background:#e6ffe6;">1</ins>',
+        )
         assert not Question.objects.exists()
         assert not Subject.objects.exists()
 
