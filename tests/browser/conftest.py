@@ -1,5 +1,6 @@
 """Browser tests: Playwright's sync API drives Debian's Chromium against pytest-django's live server."""
 
+import os
 from pathlib import Path
 
 import pytest
@@ -23,7 +24,11 @@ STAFF_PASSWORD = "staff-pass-8231"
 @pytest.fixture
 def browser(monkeypatch):
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)")
+        reason = f"{CHROMIUM} is missing: apt-get install -y chromium (.ci/run does it)"
+        # CI installs it, so there a missing browser is a broken install step, not a reason to skip.
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
     # Playwright's sync API runs an asyncio event loop in the test's own thread. Django's guard then
     # takes the test's ORM calls (factories, assertions) for calls from async code and raises
     # SynchronousOnlyOperation. They are not: the loop only waits on the browser while the test is
