@@ -52,6 +52,10 @@ class Attempt(models.Model):
             models.Index(fields=["user", "-date"], name="attempt_user_date"),
             models.Index(fields=["exam", "-date"], name="attempt_exam_date"),
             models.Index(fields=["-date"], name="attempt_date"),
+            # The admin list's orderings by count (ties broken by id), see migration 0002.
+            models.Index(fields=["correct_count", "id"], name="attempt_correct_count"),
+            models.Index(fields=["incorrect_count", "id"], name="attempt_incorrect_count"),
+            models.Index(fields=["unanswered_count", "id"], name="attempt_unanswered_count"),
             # Ranks and percentiles count the completed first attempts of an exam by score.
             models.Index(
                 fields=["exam", "score"],
@@ -62,6 +66,17 @@ class Attempt(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.exam} #{self.attempt_number}"
+
+    # What ScoreTally keys on; from_db remembers their stored values so a save knows what changed.
+    RANKING_ATTNAMES = ("exam_id", "score", "state", "attempt_number")
+    loaded_ranking: dict | None = None
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        if all(name in field_names for name in cls.RANKING_ATTNAMES):
+            instance.loaded_ranking = {name: getattr(instance, name) for name in cls.RANKING_ATTNAMES}
+        return instance
 
     @property
     def is_open(self) -> bool:
@@ -102,3 +117,24 @@ class AttemptItem(models.Model):
 
     def __str__(self):
         return f"{self.attempt} · Q{self.question_id}"
+
+
+class ScoreTally(models.Model):
+    """How many ranked attempts of an exam have each score: ranks and percentiles read this table.
+
+    Counting the attempts that scored more than one attempt is a scan of up to every attempt of the
+    exam (a million on exam day); an exam has only as many distinct scores as its marking allows,
+    so summing this table's rows is cheap whatever the number of attempts. attempts/signals.py
+    keeps it in step with every write of an attempt; `manage.py rebuild_score_tallies` rebuilds it
+    after a bulk load.
+    """
+
+    exam = models.ForeignKey("exams.Exam", on_delete=models.CASCADE, related_name="score_tallies")
+    score = models.DecimalField(max_digits=10, decimal_places=2)
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["exam", "score"], name="one_tally_per_exam_score")]
+
+    def __str__(self):
+        return f"{self.exam_id}: {self.count} × {self.score}"

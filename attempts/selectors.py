@@ -4,16 +4,16 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Sum
 from rest_framework.exceptions import NotFound, PermissionDenied
 
 from exams.models import Answer, Exam, Section, Subject
 from exams.selectors import with_user_counts
-from testpress.queries import subquery_count
+from testpress.queries import subquery_count, subquery_sum
 
 from . import errors, timing
 from .choices import AttemptState, ItemResult
-from .models import Attempt, AttemptItem
+from .models import Attempt, AttemptItem, ScoreTally
 
 NOT_RANKED = "NA"
 
@@ -25,11 +25,13 @@ def ranked_attempts() -> QuerySet[Attempt]:
 
 def with_standing(queryset: QuerySet[Attempt]) -> QuerySet[Attempt]:
     """Annotate what rank, percentile and remaining_attempts need, as subqueries: one SELECT a page."""
-    ranked = ranked_attempts().filter(exam=OuterRef("exam_id"))
+    # Sums over the exam's score tallies (attempts/tallies.py), not counts of its attempts: the cost
+    # follows the number of distinct scores, not the million attempts of an exam day.
+    tallies = ScoreTally.objects.filter(exam=OuterRef("exam_id"))
     return queryset.select_related("user").annotate(
-        ranked_count=subquery_count(ranked),
-        ranked_above_count=subquery_count(ranked.filter(score__gt=OuterRef("score"))),
-        ranked_at_or_below_count=subquery_count(ranked.filter(score__lte=OuterRef("score"))),
+        ranked_count=subquery_sum(tallies, "count"),
+        ranked_above_count=subquery_sum(tallies.filter(score__gt=OuterRef("score")), "count"),
+        ranked_at_or_below_count=F("ranked_count") - F("ranked_above_count"),
         user_attempts_count=subquery_count(
             Attempt.objects.filter(exam=OuterRef("exam_id"), user=OuterRef("user_id"))
         ),
