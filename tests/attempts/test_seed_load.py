@@ -98,3 +98,13 @@ def test_refuses_sizes_that_make_no_sense(options, message):
     with pytest.raises(CommandError, match=message):
         seed(**options)
     assert Attempt.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_the_score_tallies_ranks_read_match_the_loaded_attempts():
+    seed()
+    for exam in Exam.objects.all():
+        ranked = Attempt.objects.filter(exam=exam, state=AttemptState.COMPLETED, attempt_number=1)
+        expected = Counter(ranked.values_list("score", flat=True))
+        tallied = {t.score: t.count for t in exam.score_tallies.all()}
+        assert tallied == dict(expected) and sum(tallied.values()) > 0

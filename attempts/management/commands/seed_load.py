@@ -41,6 +41,7 @@ from attempts import scoring
 from attempts.choices import AttemptResult, AttemptState, ItemResult
 from attempts.models import Attempt, AttemptItem
 from attempts.services import SCORE_FIELDS
+from attempts.tallies import rebuild_tallies
 from exams.choices import Difficulty, QuestionType
 from exams.models import Answer, Course, Exam, ExamQuestion, Question, Section, Subject
 
@@ -176,6 +177,8 @@ class Command(BaseCommand):
             users = self._students(opts["students"], opts["password"])
             self._attempts(exams, users, opts)
             self.writer.reset_sequences(Attempt, AttemptItem, User)
+            # Bulk inserts skip the signals that keep score tallies; recount the new exams' once.
+            rebuild_tallies(exam_ids=[exam["id"] for exam in exams])
         if connection.vendor == "postgresql":
             # Fresh statistics for the planner; VACUUM also sets the visibility map that index-only
             # scans need, as autovacuum would in time. VACUUM cannot run inside a transaction (tests).
