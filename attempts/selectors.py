@@ -61,7 +61,10 @@ def exam_attempts(*, user, exam: Exam) -> QuerySet[Attempt]:
 
 def attempt_for_user(*, user, pk: int) -> Attempt:
     """One attempt: 404 when there is none, 403 when it is another user's (staff may read any)."""
-    attempt = with_exam(with_standing(Attempt.objects.filter(pk=pk)), user=user).first()
+    return _readable_by(user, with_exam(with_standing(Attempt.objects.filter(pk=pk)), user=user).first())
+
+
+def _readable_by(user, attempt: Attempt | None) -> Attempt:
     if attempt is None:
         raise NotFound()
     if attempt.user_id != user.pk and not user.is_staff:
@@ -240,10 +243,17 @@ def attempt_as_of(*, user, pk: int, now: datetime) -> Attempt:
 
 
 def own_attempt(*, user, pk: int, now: datetime) -> Attempt:
-    """An attempt the user may act on: their own. Staff may read others' attempts but not act on them."""
-    attempt = attempt_as_of(user=user, pk=pk, now=now)
+    """An attempt the user may act on: their own. Staff may read others' attempts but not act on them.
+
+    A plain read with its exam, without the standing annotations a page prints: the services lock
+    and read the row again anyway, and heartbeats and saves are the busiest requests of an exam.
+    """
+    attempt = _readable_by(user, Attempt.objects.select_related("exam").filter(pk=pk).first())
     if attempt.user_id != user.pk:
         raise PermissionDenied("Only the student taking this attempt may change it.")
+    if timing.is_overdue(attempt, now):
+        end_overdue_before_read(user=attempt.user_id, now=now, pk=pk)
+        attempt.refresh_from_db()
     return attempt
 
 
