@@ -1,5 +1,6 @@
 """Reads of attempts: the student's pages, and where an attempt stands among the exam's ranked ones."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -233,33 +234,40 @@ def end_overdue_before_read(*, user, now: datetime, **filters) -> None:
     end_overdue_attempts(now=now, queryset=Attempt.objects.filter(user=user, **filters))
 
 
-def attempt_as_of(*, user, pk: int, now: datetime) -> Attempt:
-    """attempt_for_user, an overdue attempt completed first (no extra query when it is not overdue)."""
-    attempt = attempt_for_user(user=user, pk=pk)
+def _loaded_as_of(load: Callable[[], Attempt], now: datetime) -> Attempt:
+    """load(), after completing the attempt if it is overdue (no extra query when it is not)."""
+    attempt = load()
     if timing.is_overdue(attempt, now):
-        end_overdue_before_read(user=attempt.user_id, now=now, pk=pk)
-        attempt = attempt_for_user(user=user, pk=pk)
+        end_overdue_before_read(user=attempt.user_id, now=now, pk=attempt.pk)
+        attempt = load()
     return attempt
+
+
+def attempt_as_of(*, user, pk: int, now: datetime) -> Attempt:
+    """The attempt a request on its items reads: the user's own or, for staff, anyone's, as of `now`.
+
+    One plain query with the exam: the items, the review and the actions print no rank, so they
+    skip the standing annotations of attempt_detail.
+    """
+    return _loaded_as_of(
+        lambda: _readable_by(user, Attempt.objects.select_related("exam").filter(pk=pk).first()), now
+    )
 
 
 def own_attempt(*, user, pk: int, now: datetime) -> Attempt:
     """An attempt the user may act on: their own. Staff may read others' attempts but not act on them.
 
-    A plain read with its exam, without the standing annotations a page prints: the services lock
-    and read the row again anyway, and heartbeats and saves are the busiest requests of an exam.
+    The services lock and read the row again; this read only decides who may ask.
     """
-    attempt = _readable_by(user, Attempt.objects.select_related("exam").filter(pk=pk).first())
+    attempt = attempt_as_of(user=user, pk=pk, now=now)
     if attempt.user_id != user.pk:
         raise PermissionDenied("Only the student taking this attempt may change it.")
-    if timing.is_overdue(attempt, now):
-        end_overdue_before_read(user=attempt.user_id, now=now, pk=pk)
-        attempt.refresh_from_db()
     return attempt
 
 
 def attempt_detail(*, user, pk: int, now: datetime) -> Attempt:
-    """One attempt as its detail prints it: as of `now`, with its per-section results (two queries)."""
-    attempt = attempt_as_of(user=user, pk=pk, now=now)
+    """One attempt as its detail prints it: as of `now`, with its standing and per-section results."""
+    attempt = _loaded_as_of(lambda: attempt_for_user(user=user, pk=pk), now)
     attempt.section_results = section_stats(attempt)
     return attempt
 

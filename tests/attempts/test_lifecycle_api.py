@@ -472,13 +472,13 @@ class TestQueryCounts:
     def test_questions_cost_the_same_at_1_and_30_items(
         self, attempt, student_client, django_assert_num_queries
     ):
-        # user, attempt, its exam, count, page (questions, directions, subjects), answers
+        # user, attempt with its exam, count, page (questions, directions, subjects), answers
         assert_fixed_query_count(
             django_assert_num_queries,
             student_client,
             f"/api/v2.1/attempts/{attempt.pk}/questions/",
             make_row=lambda: self.add_item(attempt),
-            expected=6,
+            expected=5,
             rows=30,
         )
 

@@ -266,13 +266,13 @@ class TestQueryCounts:
             for other in others:
                 AttemptItemFactory(attempt=other, question=question, result="incorrect", marks=Decimal(0))
 
-        # user, attempt, its exam, count, page (questions, directions, subjects), answers, correct percentages
+        # user, attempt with its exam, count, page (questions, directions, subjects), answers, correct percentages
         assert_fixed_query_count(
             django_assert_num_queries,
             student_client,
             f"/api/v2.1/attempts/{attempt.pk}/review/",
             make_row=make_row,
-            expected=7,
+            expected=6,
             rows=30,
         )
         rows = ok(student_client.get(f"/api/v2.1/attempts/{attempt.pk}/review/"))["results"]
