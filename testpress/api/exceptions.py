@@ -6,6 +6,7 @@ import math
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
@@ -68,6 +69,8 @@ def _validation_error_detail(exc: DjangoValidationError):
     return {"non_field_errors": exc.messages}
 
 
+# Exempt: a PUT or POST to an unknown API path is a 404, not Django's HTML page about a missing CSRF cookie.
+@csrf_exempt
 def json_not_found(request, exception=None):
     return JsonResponse({"detail": "Not found."}, status=404)
 
