@@ -1,6 +1,8 @@
 from django.urls import re_path
 from rest_framework.routers import SimpleRouter
 
+from testpress.api.schema import slashless_alias
+
 from .v2_1.views import ExamViewSet
 
 router = SimpleRouter()
@@ -11,6 +13,7 @@ urlpatterns = [
     # Mobile clients request an exam's detail without the trailing slash. A separate pattern, not an
     # optional "/?" in the named one: reverse() would drop the optional slash from every link.
     re_path(
-        r"^exams/(?P<slug>[^/.]+)$", ExamViewSet.as_view({"get": "retrieve"}, basename="exam", detail=True)
+        r"^exams/(?P<slug>[^/.]+)$",
+        slashless_alias(ExamViewSet).as_view({"get": "retrieve"}, basename="exam", detail=True),
     ),
 ]

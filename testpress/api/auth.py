@@ -14,6 +14,7 @@ from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from .schema import responses
 from .throttling import LoginAddressThrottle, LoginUsernameThrottle
 
 
@@ -57,11 +58,13 @@ class ObtainAuthToken(APIView):
     @extend_schema(
         operation_id="auth_token_create",
         request=AuthTokenSerializer,
-        responses={
-            200: inline_serializer(
-                "AuthToken", {"token": serializers.CharField(), "refresh": serializers.CharField()}
-            )
-        },
+        responses=responses(
+            {
+                200: inline_serializer(
+                    "AuthToken", {"token": serializers.CharField(), "refresh": serializers.CharField()}
+                )
+            }
+        ),
         auth=[],
     )
     def post(self, request, *args, **kwargs):
@@ -98,7 +101,9 @@ class RefreshAuthToken(APIView):
     @extend_schema(
         operation_id="auth_token_refresh",
         request=RefreshAuthTokenSerializer,
-        responses={200: inline_serializer("RefreshedAuthToken", {"token": serializers.CharField()})},
+        responses=responses(
+            {200: inline_serializer("RefreshedAuthToken", {"token": serializers.CharField()})}, 401
+        ),
         auth=[],
     )
     def post(self, request, *args, **kwargs):

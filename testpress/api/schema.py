@@ -1,11 +1,13 @@
-"""OpenAPI extensions: describe authentication the way the clients actually send it."""
+"""OpenAPI extensions: authentication as the clients send it, and the error bodies every view answers."""
 
 import re
 
 from django.urls import Resolver404, resolve
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.openapi import AutoSchema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from drf_spectacular.views import SpectacularAPIView
+from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from .exceptions import json_not_found
@@ -64,3 +66,51 @@ def _resolves(path: str) -> bool:
         return False
     # Unknown /api/ paths resolve too, to the catch-all that answers a JSON 404.
     return match.func is not json_not_found
+
+
+class ErrorSerializer(serializers.Serializer):
+    """Every refusal but a validation error (testpress/api/exceptions.py); some add keys, e.g. attempt_id."""
+
+    detail = serializers.CharField()
+    error_code = serializers.CharField(required=False, help_text="What the clients branch on.")
+
+
+class ValidationErrorSerializer(serializers.Serializer):
+    """A 400: messages keyed by the field they are about (any field name), or a `detail` for the body."""
+
+    detail = serializers.CharField(required=False)
+    non_field_errors = serializers.ListField(child=serializers.CharField(), required=False)
+    error_code = serializers.CharField(required=False)
+
+
+ERROR_RESPONSES = {
+    400: OpenApiResponse(ValidationErrorSerializer, "Invalid input; nothing was changed."),
+    401: OpenApiResponse(ErrorSerializer, "No token, or a token that is invalid, expired or deactivated."),
+    403: OpenApiResponse(ErrorSerializer, "Not allowed to this user (or not now, see `error_code`)."),
+    404: OpenApiResponse(ErrorSerializer, "No such object (or page)."),
+    409: OpenApiResponse(ErrorSerializer, "The object's state forbids it, see `error_code`."),
+    429: OpenApiResponse(ErrorSerializer, "Too many requests; retry after `Retry-After` seconds."),
+}
+
+
+def responses(success: dict, *codes: int) -> dict:
+    """`success` ({status: serializer}) and the error responses with these codes.
+
+    Every request may get a 400 (a NUL byte in any query parameter, testpress/middleware.py) and a 429.
+    """
+    return {**success, **{code: ERROR_RESPONSES[code] for code in sorted({400, *codes, 429})}}
+
+
+class SlashlessAliasSchema(AutoSchema):
+    """An operation also routed without its trailing slash (mobile clients call both): its own operationId."""
+
+    def get_operation_id(self):
+        return f"{super().get_operation_id()}_no_slash"
+
+
+def slashless_alias(view_class):
+    """The view to route at the path without its trailing slash, documented under its own operationIds.
+
+    A class attribute, not an as_view() argument: drf-spectacular builds per-method schemas from the class.
+    """
+    return type(f"{view_class.__name__}NoSlash", (view_class,), {"schema": SlashlessAliasSchema()})

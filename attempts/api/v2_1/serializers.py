@@ -2,11 +2,13 @@
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from drf_spectacular.helpers import lazy_serializer
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
 from attempts.models import Attempt, AttemptItem
-from attempts.selectors import SectionStats, Standing, SubjectStats, standing
+from attempts.selectors import NOT_RANKED, SectionStats, Standing, SubjectStats, standing
 from attempts.timing import remaining_time_at, time_taken_at
 from exams.api.v2_1.serializers import ConstantField, NestedExamSerializer
 from exams.models import Answer, Question
@@ -47,7 +49,7 @@ class AttemptSummarySerializer(serializers.ModelSerializer):
     review_url = serializers.HyperlinkedIdentityField(view_name="attempt-review")
     questions_url = serializers.HyperlinkedIdentityField(view_name="attempt-questions")
     percentile = serializers.SerializerMethodField()
-    last_started_time = UTCMillisDateTimeField(read_only=True)
+    last_started_time = UTCMillisDateTimeField(read_only=True, allow_null=True)
     remaining_time = serializers.SerializerMethodField()
     time_taken = serializers.SerializerMethodField()
     state = serializers.CharField(source="get_state_display", read_only=True)
@@ -67,10 +69,13 @@ class AttemptSummarySerializer(serializers.ModelSerializer):
     def _standing(self, attempt: Attempt) -> Standing:
         return standing(attempt, now=self.context["now"])
 
+    # SectionResultSerializer is defined below.
+    @extend_schema_field(lazy_serializer(f"{__name__}.SectionResultSerializer")(many=True))
     def get_sections(self, attempt: Attempt) -> list[dict]:
         rows = getattr(attempt, "section_results", [])
         return SectionResultSerializer(rows, many=True, context=self.context).data
 
+    @extend_schema_field({"type": "number", "example": 75.5})
     def get_percentile(self, attempt: Attempt) -> float:
         return compact_number(self._standing(attempt).percentile)
 
@@ -81,6 +86,12 @@ class AttemptSummarySerializer(serializers.ModelSerializer):
     def get_time_taken(self, attempt: Attempt) -> str:
         return str(time_taken_at(attempt, self.context["now"]))
 
+    @extend_schema_field(
+        {
+            "oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "enum": [NOT_RANKED]}],
+            "description": f'"{NOT_RANKED}" until the exam publishes ranks, and for an unfinished attempt.',
+        }
+    )
     def get_rank(self, attempt: Attempt) -> int | str:
         return self._standing(attempt).rank
 
@@ -135,8 +146,8 @@ class ItemCountsSerializer(serializers.Serializer):
 class SectionResultSerializer(ItemCountsSerializer):
     """One section of an attempt; items outside any section form a last row with null id and order."""
 
-    id = serializers.IntegerField(source="section.pk", default=None)
-    order = serializers.IntegerField(source="section.order", default=None)
+    id = serializers.IntegerField(source="section.pk", default=None, allow_null=True)
+    order = serializers.IntegerField(source="section.order", default=None, allow_null=True)
     name = serializers.SerializerMethodField()
     duration = DurationStringField(source="section.duration", default=None)
     time_taken = DurationStringField(source="counts.time_taken")
@@ -165,9 +176,9 @@ SECTION_FIELDS = [
 
 
 class SubjectResultSerializer(ItemCountsSerializer):
-    id = serializers.IntegerField(source="subject_id")
+    id = serializers.IntegerField(source="subject_id", allow_null=True)
     name = serializers.CharField()
-    parent = serializers.IntegerField(source="parent_id")
+    parent = serializers.IntegerField(source="parent_id", allow_null=True)
     leaf = serializers.BooleanField(source="is_leaf")
 
     def to_representation(self, instance: SubjectStats):
@@ -197,9 +208,9 @@ class DisclosedChoiceSerializer(ChoiceSerializer):
 class QuestionSerializer(serializers.ModelSerializer):
     """A question as this attempt's exam values it; never says which choice is right."""
 
-    direction = serializers.CharField(source="direction.html", default=None, read_only=True)
+    direction = serializers.CharField(source="direction.html", default=None, read_only=True, allow_null=True)
     answers = ChoiceSerializer(many=True, read_only=True)
-    subject = serializers.CharField(source="subject.name", default=None, read_only=True)
+    subject = serializers.CharField(source="subject.name", default=None, read_only=True, allow_null=True)
     marks = serializers.SerializerMethodField()
     negative_marks = serializers.SerializerMethodField()
 
@@ -242,6 +253,7 @@ class AttemptItemSerializer(serializers.ModelSerializer):
     url = serializers.SerializerMethodField()
     question = QuestionSerializer(read_only=True)
     duration = DurationStringField()
+    selected_answers = serializers.ListField(child=serializers.IntegerField(), read_only=True)
 
     class Meta:
         model = AttemptItem
@@ -269,7 +281,7 @@ class ReviewItemSerializer(AttemptItemSerializer):
     """An item of an ended attempt with the answers disclosed; the view gives correct_percentages a page."""
 
     question = ReviewQuestionSerializer(read_only=True)
-    marks = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True)
+    marks = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True, allow_null=True)
     correct_percentage = serializers.SerializerMethodField()
 
     class Meta(AttemptItemSerializer.Meta):
@@ -289,6 +301,7 @@ class ReviewItemSerializer(AttemptItemSerializer):
         ]
         read_only_fields = fields
 
+    @extend_schema_field({"type": "number", "minimum": 0, "maximum": 100})
     def get_correct_percentage(self, item: AttemptItem) -> int | float:
         return compact_number(self.context["correct_percentages"].get(item.question_id, 0))
 

@@ -7,6 +7,7 @@ overdue is completed before it is printed or acted on.
 
 from functools import cached_property
 
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -31,6 +32,7 @@ from attempts.selectors import (
 from exams.models import Exam
 from exams.selectors import exam_for_user
 from testpress.api.clock import RequestNowMixin, request_now
+from testpress.api.schema import responses
 
 from .serializers import (
     AttemptItemSerializer,
@@ -40,7 +42,26 @@ from .serializers import (
     SubjectResultSerializer,
 )
 
+# What an attempt's actions answer: another student's attempt (403), no such attempt (404), an ended
+# attempt (409 attempt_completed).
+ACTED_ON = responses({200: AttemptSerializer}, 401, 403, 404, 409)
 
+
+@extend_schema_view(
+    list=extend_schema(responses=responses({200: AttemptSerializer(many=True)}, 400, 401, 404)),
+    retrieve=extend_schema(responses=responses({200: AttemptSerializer}, 401, 403, 404)),
+    start=extend_schema(request=None, responses=ACTED_ON),
+    heartbeat=extend_schema(request=None, responses=ACTED_ON),
+    end=extend_schema(request=None, responses=ACTED_ON),
+    questions=extend_schema(
+        operation_id="attempts_questions_list",
+        responses=responses({200: AttemptItemSerializer(many=True)}, 401, 403, 404, 409),
+    ),
+    review=extend_schema(responses=responses({200: ReviewItemSerializer(many=True)}, 401, 403, 404)),
+    review_subjects=extend_schema(
+        responses=responses({200: SubjectResultSerializer(many=True)}, 401, 403, 404)
+    ),
+)
 class AttemptViewSet(RequestNowMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = AttemptSerializer
     filterset_class = AttemptFilterSet
@@ -95,6 +116,17 @@ class AttemptViewSet(RequestNowMixin, viewsets.ReadOnlyModelViewSet):
         attempt = self._attempt()
         return self._items_page(attempt_questions(attempt), AttemptItemSerializer, attempt=attempt)
 
+    @extend_schema(
+        methods=["GET"],
+        operation_id="attempts_question_retrieve",
+        responses=responses({200: AttemptItemSerializer}, 401, 403, 404),
+    )
+    @extend_schema(
+        methods=["PUT"],
+        operation_id="attempts_question_update",
+        request=ItemAnswerSerializer,
+        responses=responses({200: AttemptItemSerializer}, 400, 401, 403, 404, 409),
+    )
     @action(
         detail=True, methods=["get", "put"], url_path=r"questions/(?P<item_id>[0-9]+)", url_name="question"
     )
@@ -135,6 +167,20 @@ class AttemptViewSet(RequestNowMixin, viewsets.ReadOnlyModelViewSet):
         return self._items_page(subject_stats(attempt), SubjectResultSerializer)
 
 
+EXAM_SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="The exam's slug.")
+
+
+@extend_schema_view(
+    get=extend_schema(
+        parameters=[EXAM_SLUG],
+        responses=responses({200: AttemptSerializer(many=True)}, 400, 401, 403, 404),
+    ),
+    post=extend_schema(
+        parameters=[EXAM_SLUG],
+        request=None,
+        responses=responses({201: AttemptSerializer}, 401, 403, 404, 409),
+    ),
+)
 class ExamAttemptsView(RequestNowMixin, generics.ListCreateAPIView):
     """GET exams/<slug>/attempts/: the user's attempts of one exam (?state=Running finds one to resume).
 

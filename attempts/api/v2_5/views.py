@@ -1,4 +1,4 @@
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework.decorators import action
 from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
 from rest_framework.response import Response
@@ -12,11 +12,16 @@ from attempts.selectors import (
     subject_stats,
     with_standing,
 )
+from testpress.api.schema import responses
 from testpress.api.viewsets import AdminViewSet
 
 from .serializers import AdminAttemptDetailSerializer, AdminAttemptSerializer, AdminUserAnswerSerializer
 
 
+@extend_schema_view(
+    list=extend_schema(responses=responses({200: AdminAttemptSerializer(many=True)}, 401, 403, 404)),
+    retrieve=extend_schema(responses=responses({200: AdminAttemptDetailSerializer}, 401, 403, 404)),
+)
 class AdminAttemptViewSet(ListModelMixin, RetrieveModelMixin, AdminViewSet):
     serializer_class = AdminAttemptSerializer
     filterset_class = AdminAttemptFilterSet
@@ -41,7 +46,7 @@ class AdminAttemptViewSet(ListModelMixin, RetrieveModelMixin, AdminViewSet):
         attempt.difficulty_breakdown = difficulty_stats(attempt)
         return Response(self.get_serializer(attempt).data)
 
-    @extend_schema(responses=AdminUserAnswerSerializer(many=True))
+    @extend_schema(responses=responses({200: AdminUserAnswerSerializer(many=True)}, 401, 403, 404))
     @action(
         detail=True, url_path="user_answers", serializer_class=AdminUserAnswerSerializer, filterset_class=None
     )

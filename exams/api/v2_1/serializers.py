@@ -2,6 +2,9 @@
 
 import copy
 
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.helpers import lazy_serializer
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from exams.models import Exam
@@ -22,15 +25,29 @@ class ConstantField(serializers.Field):
         return copy.copy(self.value)
 
 
+class ConstantFieldSchema(OpenApiSerializerFieldExtension):
+    """The constant's own JSON type: 0 is an integer, [] an empty array."""
+
+    target_class = ConstantField
+
+    def map_serializer_field(self, auto_schema, direction):
+        value = self.target.value
+        if isinstance(value, list):
+            return {"type": "array", "items": {}, "maxItems": len(value), "example": value}
+        if isinstance(value, int):
+            return {"type": "integer", "minimum": value, "maximum": value, "example": value}
+        return {"type": "string", "example": value}
+
+
 class ExamSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="exam-detail", lookup_field="slug")
     course = serializers.CharField(source="course.name", read_only=True)
     start_date = LocalDateTimeField(read_only=True)
-    end_date = LocalDateTimeField(read_only=True)
+    end_date = LocalDateTimeField(read_only=True, allow_null=True)
     duration = DurationStringField()
     number_of_questions = serializers.IntegerField(read_only=True)
     max_retakes = serializers.SerializerMethodField()
-    rank_publishing_date = LocalDateTimeField(read_only=True)
+    rank_publishing_date = LocalDateTimeField(read_only=True, allow_null=True)
     attempts_url = serializers.HyperlinkedIdentityField(view_name="exam-attempts", lookup_field="slug")
     created = UTCMillisDateTimeField(read_only=True)
     # There is no comments feature: nothing is ever commented on.
@@ -96,6 +113,7 @@ class ExamDetailSerializer(ExamSerializer):
         fields.insert(fields.index("attempts_url") + 1, "attempts")
         read_only_fields = fields
 
+    @extend_schema_field(lazy_serializer("attempts.api.v2_1.serializers.AttemptSummarySerializer")(many=True))
     def get_attempts(self, exam: Exam) -> list[dict]:
         # Imported here: the attempt serializers nest ExamSerializer, a top-level import would be circular.
         from attempts.api.v2_1.serializers import AttemptSummarySerializer

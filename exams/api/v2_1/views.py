@@ -1,5 +1,6 @@
 """The student exam endpoints: list (with state shortcuts) and detail by slug."""
 
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import viewsets
 from rest_framework.decorators import action
 
@@ -8,10 +9,20 @@ from exams.filtersets import ExamFilterSet, ExamListFilterSet
 from exams.models import Exam
 from exams.selectors import EXAM_STATES, exam_for_user, exam_list, exams_in_state
 from testpress.api.clock import RequestNowMixin, request_now
+from testpress.api.schema import responses
 
 from .serializers import ExamDetailSerializer, ExamSerializer
 
+EXAM_PAGE = responses({200: ExamSerializer(many=True)}, 400, 401, 404)
 
+
+@extend_schema_view(
+    list=extend_schema(responses=EXAM_PAGE),
+    retrieve=extend_schema(responses=responses({200: ExamDetailSerializer}, 401, 403, 404)),
+    available=extend_schema(responses=EXAM_PAGE),
+    upcoming=extend_schema(responses=EXAM_PAGE),
+    history=extend_schema(responses=EXAM_PAGE),
+)
 class ExamViewSet(RequestNowMixin, viewsets.ReadOnlyModelViewSet):
     lookup_field = "slug"
 
