@@ -1,0 +1,83 @@
+"""A small exam day for the security tests and the fuzzer: every object a URL can name, in each state.
+
+Attempts are taken through the engine's services, so their items, scores and tallies are the real ones.
+"""
+
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from django.utils import timezone
+
+from accounts.models import User
+from attempts.models import Attempt, AttemptItem
+from attempts.services import attempt_create, attempt_end, attempt_save_item
+from exams.models import Exam
+from tests.attempts.conftest import build_exam, correct_ids
+from tests.factories import BatchFactory, ExamFactory, UserFactory
+
+
+@dataclass
+class World:
+    student: User
+    other_student: User
+    staff: User
+    open_exam: Exam
+    hidden_answers_exam: Exam
+    upcoming_exam: Exam
+    other_batch_exam: Exam
+    unpublished_exam: Exam
+    running: Attempt
+    completed: Attempt
+    completed_hidden: Attempt
+    others_running: Attempt
+    others_completed: Attempt
+    extra: dict = field(default_factory=dict)
+
+    def item_of(self, attempt: Attempt) -> AttemptItem:
+        return attempt.items.order_by("order").first()
+
+
+def build_world() -> World:
+    now = timezone.now()
+    student = UserFactory(username="owner", first_name="Owner", last_name="Student")
+    other = UserFactory(
+        username="neighbour-x9",
+        first_name="Secretfirst",
+        last_name="Secretlast",
+        email="neighbour@hidden.example",
+        phone="9000012345",
+    )
+    staff = UserFactory(staff=True, username="staffer")
+
+    open_exam = build_exam("RCNE", slug="open-exam", show_answers=True, allow_retake=True, max_retakes=-1)
+    hidden = build_exam("RR", slug="hidden-answers", show_answers=False)
+    upcoming = ExamFactory(slug="upcoming-exam", upcoming=True)
+    other_batch = build_exam("R", slug="other-batch", batches=[BatchFactory(name="Elsewhere")])
+    unpublished = ExamFactory(slug="draft-exam", published=False)
+
+    def take(user, exam, *, end: bool):
+        attempt = attempt_create(user=user, exam=exam, now=now - timedelta(minutes=5))
+        first = attempt.items.select_related("question").order_by("order").first()
+        attempt_save_item(attempt=attempt, item=first, selected_answers=correct_ids(first.question))
+        return attempt_end(attempt=attempt) if end else Attempt.objects.get(pk=attempt.pk)
+
+    completed = take(student, open_exam, end=True)
+    completed_hidden = take(student, hidden, end=True)
+    others_completed = take(other, open_exam, end=True)
+    running = take(student, open_exam, end=False)
+    others_running = take(other, open_exam, end=False)
+    return World(
+        student=student,
+        other_student=other,
+        staff=staff,
+        open_exam=open_exam,
+        hidden_answers_exam=hidden,
+        upcoming_exam=upcoming,
+        other_batch_exam=other_batch,
+        unpublished_exam=unpublished,
+        running=running,
+        completed=completed,
+        completed_hidden=completed_hidden,
+        others_running=others_running,
+        others_completed=others_completed,
+    )
