@@ -6,11 +6,18 @@ from decimal import Decimal as D
 
 import pytest
 from django.db import connections
+from django.utils import timezone
 
 from attempts import errors
 from attempts.choices import AttemptState
 from attempts.models import Attempt, AttemptItem
-from attempts.services import attempt_create, attempt_end, attempt_save_item, end_overdue_attempts
+from attempts.services import (
+    attempt_create,
+    attempt_end,
+    attempt_heartbeat,
+    attempt_save_item,
+    end_overdue_attempts,
+)
 from tests.factories import UserFactory
 
 from .conftest import correct_ids
@@ -122,3 +129,46 @@ def test_the_sweep_and_a_save_on_an_overdue_attempt_complete_it_once(exam_of, st
     assert swept in (0, 1)
     final = Attempt.objects.get(pk=attempt.pk)
     assert (final.state, final.score) == (AttemptState.COMPLETED, D("0"))
+
+
+def test_fifty_simultaneous_creates_make_one_attempt_and_forty_nine_409s(exam_of, student):
+    exam = exam_of("RR")
+    outcomes = run_together(*[lambda: attempt_create(user=student, exam=exam)] * 50)
+
+    assert kinds(outcomes) == ["Attempt"] + ["AttemptRunning"] * 49
+    created = next(o for o in outcomes if isinstance(o, Attempt))
+    assert {o.status_code for o in outcomes if isinstance(o, errors.AttemptRunning)} == {409}
+    assert list(Attempt.objects.filter(exam=exam, user=student)) == [created]
+    assert AttemptItem.objects.filter(attempt=created).count() == 2
+
+
+def test_two_heartbeats_at_once_count_the_time_once(exam_of, student):
+    for _ in range(10):
+        attempt = attempt_create(user=student, exam=exam_of("R"))
+        # The last request was 30 s ago: both heartbeats see that gap, only one may charge it.
+        checked = timezone.now() - timedelta(seconds=30)
+        Attempt.objects.filter(pk=attempt.pk).update(clock_checked_at=checked, time_taken=timedelta(0))
+
+        outcomes = run_together(*[lambda attempt=attempt: attempt_heartbeat(attempt=attempt)] * 2)
+        elapsed = timezone.now() - checked
+
+        assert kinds(outcomes) == ["Attempt", "Attempt"]
+        taken = Attempt.objects.get(pk=attempt.pk).time_taken
+        assert timedelta(seconds=30) <= taken <= elapsed
+        attempt_end(attempt=attempt)
+
+
+def test_retakes_under_concurrency_allow_exactly_the_one_left(exam_of, student):
+    exam = exam_of("R", allow_retake=True, max_retakes=1)
+    attempt_end(attempt=attempt_create(user=student, exam=exam))
+
+    outcomes = run_together(*[lambda: attempt_create(user=student, exam=exam)] * 10)
+
+    assert sum(isinstance(o, Attempt) for o in outcomes) == 1
+    assert all(isinstance(o, Attempt | errors.AttemptRunning | errors.RetakesExhausted) for o in outcomes)
+    assert sorted(
+        Attempt.objects.filter(exam=exam, user=student).values_list("attempt_number", flat=True)
+    ) == [
+        1,
+        2,
+    ]
