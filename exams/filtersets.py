@@ -93,7 +93,14 @@ class DateOrDateTimeField(forms.Field):
         return parsed
 
 
-@extend_schema_field({"type": "string", "example": "2021-03-16", "description": "A date or a date-time."})
+@extend_schema_field(
+    {
+        "type": "string",
+        "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$",
+        "example": "2021-03-16",
+        "description": "A date (YYYY-MM-DD, a whole local day) or a date-time (ISO 8601).",
+    }
+)
 class DateOrDateTimeFilter(django_filters.Filter):
     field_class = DateOrDateTimeField
 

@@ -36,7 +36,11 @@ class MultipleIdField(forms.Field):
 
 
 @extend_schema_field(
-    {"type": "array", "items": {"type": "integer"}, "description": "An id; repeat the parameter for several."}
+    {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+        "description": "An id; repeat the parameter for several.",
+    }
 )
 class MultipleIdFilter(django_filters.Filter):
     """Rows whose `field_name` is any of the given ids; repeat the parameter for more than one."""

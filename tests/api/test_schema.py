@@ -51,7 +51,10 @@ def test_admin_attempts_parameters_carry_their_public_names(schema):
     assert set(params) == {"ordering", "state", "date_0", "date_1", "users", "exams", "page", "per_page"}
     assert params["state"]["schema"]["enum"] == [0, 1, 3]
     assert "-correct_answers_count" in params["ordering"]["schema"]["items"]["enum"]
-    assert params["users"]["schema"] == {"type": "array", "items": {"type": "integer"}}
+    assert params["users"]["schema"] == {
+        "type": "array",
+        "items": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+    }
     assert params["date_0"]["schema"]["format"] == "date"
 
 
