@@ -1,11 +1,16 @@
-"""Targets for wrk and SQL queries per request, read from the loaded bench database.
+"""Targets for the load generators and SQL queries per request, read from the loaded bench database.
 
-    DJANGO_SETTINGS_MODULE=bench.settings python -m bench.prepare OUT_DIR
+    DJANGO_SETTINGS_MODULE=bench.settings python -m bench.prepare OUT_DIR DAY_TAG SPLITS
 
-Writes OUT_DIR/<endpoint>.tsv (see wrk.lua) and OUT_DIR/endpoints.json: per endpoint its targets
-file, the SQL queries one request takes (Django's test client + CaptureQueriesContext on the same
-database), its status, and whether the server has the route at all (lifecycle routes may not exist
-yet). Also times rank/percentile of one attempt in the largest exam.
+DAY_TAG names the exam-day exam run.py loads fresh each run (seed_load --tag): its running
+attempts, each a different student, are the ones heartbeat, answer save, questions page, end and the
+exam-day mix act on (fresh, so a reused database never hands out attempts a past run ended or ran
+out of time). End consumes its attempts: each of the SPLITS gunicorn configurations gets its own.
+
+Writes OUT_DIR/<n>.tsv (see wrk.lua), OUT_DIR/examday.json (see examday.py) and
+OUT_DIR/endpoints.json: per endpoint its targets file(s), the SQL queries one request takes
+(Django's test client + CaptureQueriesContext on the same database) and its status. Also times
+rank/percentile (with_standing) of one attempt in the largest exam: median of 50, in-process.
 """
 
 import json
@@ -16,12 +21,14 @@ from pathlib import Path
 
 import django
 
+END_SHARE = 4  # a quarter of the exam-day attempts are for the end rows
 
-def main(out: Path) -> None:
+
+def main(out: Path, day_tag: str, splits: int) -> None:
     django.setup()
     from django.contrib.auth import get_user_model
     from django.db import connection
-    from django.db.models import Count
+    from django.db.models import Count, Min
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
     from django.urls import resolve
@@ -30,18 +37,13 @@ def main(out: Path) -> None:
     from attempts.choices import AttemptState
     from attempts.models import Attempt, AttemptItem
     from attempts.selectors import ranked_attempts, with_standing
+    from exams.models import Answer
     from testpress.api.auth import issue_token
 
     User = get_user_model()
     out.mkdir(parents=True, exist_ok=True)
     staff, _ = User.objects.get_or_create(username="bench-staff", defaults={"is_staff": True})
     staff_token = issue_token(staff)
-    tokens: dict[int, str] = {}
-
-    def token(user_id: int) -> str:
-        if user_id not in tokens:
-            tokens[user_id] = issue_token(User.objects.only("id", "username", "email").get(pk=user_id))
-        return tokens[user_id]
 
     students = list(
         Attempt.objects.filter(state=AttemptState.COMPLETED)
@@ -49,41 +51,69 @@ def main(out: Path) -> None:
         .values_list("user_id", flat=True)[:500]
     )
     running = list(
-        Attempt.objects.filter(state=AttemptState.RUNNING).order_by("id").values_list("id", "user_id")
+        Attempt.objects.filter(state=AttemptState.RUNNING, exam__slug__startswith=f"load-{day_tag}-")
+        .order_by("id")
+        .values_list("id", "user_id")
     )
-    # The end rows each end an attempt for good: they get their own share of the running attempts.
-    split = len(running) * 2 // 5
-    hot, to_end = running[:split], running[split:]
-    first_items = {}
-    for attempt_id, item_id, choice in AttemptItem.objects.filter(
-        attempt_id__in=[a for a, _ in hot]
-    ).values_list("attempt_id", "id", "question__answers__id"):
-        first_items.setdefault(attempt_id, (item_id, choice))
+    if len(running) < 100 * splits:
+        raise SystemExit(f"the exam-day exam {day_tag!r} has only {len(running)} running attempts")
+    users = {}
+    ids = sorted({u for _, u in running} | set(students))
+    for start in range(0, len(ids), 5000):  # one query a chunk, not one a token
+        users.update(User.objects.only("id", "username", "email").in_bulk(ids[start : start + 5000]))
+    tokens = {pk: issue_token(user) for pk, user in users.items()}
+
+    cut = len(running) - len(running) // END_SHARE
+    hot, to_end = running[:cut], running[cut:]
+    items: dict[int, list[tuple[int, int]]] = {}
+    for attempt_id, item_id, question_id in (
+        AttemptItem.objects.filter(attempt_id__in=[a for a, _ in hot], order__lte=5)
+        .order_by("attempt_id", "order")
+        .values_list("attempt_id", "id", "question_id")
+    ):
+        items.setdefault(attempt_id, []).append((item_id, question_id))
+    question_ids = {q for pairs in items.values() for _, q in pairs}
+    choice = dict(
+        Answer.objects.filter(question_id__in=question_ids)
+        .values("question_id")
+        .annotate(first=Min("id"))
+        .values_list("question_id", "first")
+    )
+
+    def save(attempt_id: int, item_id: int, question_id: int) -> tuple[str, str]:
+        body = json.dumps({"selected_answers": [choice[question_id]], "review": False})
+        return f"/api/v2.1/attempts/{attempt_id}/questions/{item_id}/", body
+
+    hot = [(a, u) for a, u in hot if a in items]
+    (out / "examday.json").write_text(
+        json.dumps(
+            [
+                [tokens[u], f"/api/v2.1/attempts/{a}/heartbeat/", [save(a, i, q) for i, q in items[a]]]
+                for a, u in hot
+            ]
+        )
+    )
+
     ranked = ranked_attempts().values("exam_id").annotate(n=Count("id")).order_by("-n").first()
     exam_id = ranked["exam_id"] if ranked else None
     last_user = Attempt.objects.order_by("-id").values_list("user_id", flat=True).first()
     today = timezone.localdate()
+    wrk_hot = hot[:10000]  # wrk holds every row in memory per thread; 10,000 attempts is plenty to spread
 
     def rows(pairs, path, method="GET", body=""):
-        return [(method, path.format(a=a), token(u), body) for a, u in pairs]
+        return [(method, path.format(a=a), tokens[u], body) for a, u in pairs]
 
+    end_rows = rows(to_end, "/api/v2.1/attempts/{a}/end/", "PUT", "{}")
     endpoints = {
-        "ceiling": [("GET", "/bench/v2.1/ceiling/", token(u), "") for u in students],
-        "heartbeat": rows(hot, "/api/v2.1/attempts/{a}/heartbeat/", "PUT", "{}"),
+        "ceiling": [("GET", "/bench/v2.1/ceiling/", tokens[u], "") for u in students],
+        "heartbeat": rows(wrk_hot, "/api/v2.1/attempts/{a}/heartbeat/", "PUT", "{}"),
         "answer save": [
-            (
-                "PUT",
-                f"/api/v2.1/attempts/{a}/questions/{first_items[a][0]}/",
-                token(u),
-                json.dumps({"selected_answers": [first_items[a][1]], "review": False}),
-            )
-            for a, u in hot
-            if a in first_items
-        ],  # fmt: skip
-        "questions page": rows(hot, "/api/v2.1/attempts/{a}/questions/"),
-        "end": rows(to_end, "/api/v2.1/attempts/{a}/end/", "PUT", "{}"),
-        "exams list": [("GET", "/api/v2.1/exams/", token(u), "") for u in students],
-        "attempts list (student)": [("GET", "/api/v2.1/attempts/", token(u), "") for u in students],
+            ("PUT", path, tokens[u], body) for a, u in wrk_hot for path, body in [save(a, *items[a][0])]
+        ],
+        "questions page": rows(wrk_hot, "/api/v2.1/attempts/{a}/questions/"),
+        "end": end_rows,
+        "exams list": [("GET", "/api/v2.1/exams/", tokens[u], "") for u in students],
+        "attempts list (student)": [("GET", "/api/v2.1/attempts/", tokens[u], "") for u in students],
     }
     admin_cases = ["", "ordering=date", "ordering=-date"]
     admin_cases += [f"ordering={s}{f}" for f in ("correct_answers_count", "incorrect_answers_count",
@@ -99,10 +129,7 @@ def main(out: Path) -> None:
     client = Client()
     summary = {}
     for n, (name, targets) in enumerate(endpoints.items()):
-        if not targets:
-            summary[name] = {"skipped": "no data to target"}
-            continue
-        method, path, tok, body = targets[0] if name != "end" else targets[-1]
+        method, path, tok, body = targets[-1]
         if name == "end":
             targets = targets[:-1]  # the last one is ended here, to count its queries
         if resolve(path.split("?")[0]).func.__name__ == "json_not_found":
@@ -112,10 +139,15 @@ def main(out: Path) -> None:
             response = getattr(client, method.lower())(
                 path, data=body or None, content_type="application/json", HTTP_AUTHORIZATION=f"JWT {tok}"
             )
-        file = out / f"{n:02d}.tsv"
-        file.write_text("".join("\t".join(t) + "\n" for t in targets))
+        files = []
+        # Rows that consume their targets (end) get a disjoint share per configuration.
+        shares = splits if name == "end" else 1
+        for k in range(shares):
+            file = out / f"{n:02d}-{k}.tsv"
+            file.write_text("".join("\t".join(t) + "\n" for t in targets[k::shares]))
+            files.append(str(file))
         summary[name] = {
-            "targets": str(file),
+            "targets": files,
             "queries": sum(q["sql"] not in ("BEGIN", "COMMIT") for q in captured.captured_queries),
             "status": response.status_code,
         }
@@ -124,13 +156,27 @@ def main(out: Path) -> None:
         middle = ranked_attempts().filter(exam_id=exam_id).order_by("score", "id")
         attempt_id = middle.values_list("id", flat=True)[ranked["n"] // 2]
         times = []
-        for _ in range(5):
+        for _ in range(51):
             started = time.perf_counter()
-            list(with_standing(Attempt.objects.filter(pk=attempt_id)))
+            standing = with_standing(Attempt.objects.filter(pk=attempt_id)).get()
             times.append((time.perf_counter() - started) * 1000)
-        summary["_rank"] = {"ranked_attempts": ranked["n"], "median_ms": statistics.median(times)}
+        times = times[1:]  # the first pays for the connection and the plan cache
+        with connection.cursor() as cursor:
+            sql, params = with_standing(Attempt.objects.filter(pk=attempt_id)).query.sql_with_params()
+            cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
+            plan = cursor.fetchone()[0]
+            plan = json.loads(plan) if isinstance(plan, str) else plan
+        summary["_rank"] = {
+            "ranked_attempts": ranked["n"],
+            "median_ms": statistics.median(times),
+            "runs": len(times),
+            "explain_execution_ms": plan[0]["Execution Time"],
+            "rank": standing.ranked_above_count + 1,
+            "of": standing.ranked_count,
+        }
+    summary["_examday"] = {"targets": str(out / "examday.json"), "students": len(hot)}
     (out / "endpoints.json").write_text(json.dumps(summary, indent=1))
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]))
+    main(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]))

@@ -1,20 +1,27 @@
-"""The load benchmark: scratch PostgreSQL database, bulk data, gunicorn in production settings, wrk.
+"""The load benchmark: scratch PostgreSQL database, bulk data, gunicorn in production settings, load.
 
     python bench/run.py            # 1,000,000 attempts (loads in well under a minute)
     python bench/run.py --quick    # 20,000 attempts, 3 s a row: to try it out
-    python bench/run.py --reuse    # keep the database loaded by the previous run
+    python bench/run.py --reuse    # keep the database loaded by a previous run (migrated again)
 
-Every row is a wrk run of --seconds (default 10) at --connections (64) against 127.0.0.1; the
-ceiling row is bench/urls.py's minimal authenticated endpoint on the same server. The database is
-BENCH_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/bench_testpress), dropped and
-created unless --reuse. Needs `wrk` (Debian: apt-get install -y wrk).
+Every endpoint row is a wrk run of --seconds (default 10) at --connections (64) against 127.0.0.1;
+the ceiling row is bench/urls.py's minimal authenticated endpoint on the same server. The exam-day
+rows are bench/examday.py (paced, open-loop) at N students, N doubling until p99 reaches 200 ms or
+a request fails. The database is BENCH_DATABASE_URL (default
+postgres://postgres@127.0.0.1:5432/bench_testpress), dropped and created unless --reuse. Each run
+loads a fresh exam-day exam (one exam, a running attempt per new student) for the rows that act on
+attempts. The report is also written to bench/results/. Needs `wrk` (Debian: apt-get install -y wrk)
+and the bench extra (tqdm, aiohttp).
 """
 
 import argparse
+import atexit
+import datetime
 import json
 import os
 import secrets
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -27,14 +34,84 @@ from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
+CORES = os.cpu_count() or 1
 SIZES = {
     "full": ["--exams", "2", "--students", "500000", "--attempts", "1000000", "--running", "20000"],
     "quick": ["--exams", "2", "--students", "5000", "--attempts", "20000", "--running", "3000"],
 }
+# Students of the exam-day exam: 3/4 for the mix and the attempt rows, 1/4 for the end rows.
+DAY_STUDENTS = {"full": 48000, "quick": 4000}
 CONFIGS = {
-    "sync": ["--worker-class", "sync", "--workers", str(2 * os.cpu_count() + 1)],
-    "gthread": ["--worker-class", "gthread", "--workers", str(os.cpu_count()), "--threads", "8"],
+    "sync": ["--worker-class", "sync", "--workers", str(2 * CORES + 1)],
+    "gthread": ["--worker-class", "gthread", "--workers", str(CORES), "--threads", "8"],
 }
+BUSY_LOAD = 1.5  # 1-minute load average above which figures on 2 cores are not worth much
+P99_LIMIT_MS = 200
+
+CHILDREN: list[subprocess.Popen] = []
+
+
+def start(args: list[str], **kwargs) -> subprocess.Popen:
+    """A child process that is stopped however this script ends (return, exception, SIGINT, SIGTERM)."""
+    child = subprocess.Popen(args, **kwargs)
+    CHILDREN.append(child)
+    return child
+
+
+def stop(child: subprocess.Popen) -> None:
+    if child.poll() is None:
+        child.terminate()
+        try:
+            child.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    if child in CHILDREN:
+        CHILDREN.remove(child)
+
+
+def stop_all() -> None:
+    for child in list(CHILDREN):
+        stop(child)
+
+
+def on_signal(signum, frame) -> None:
+    # SystemExit unwinds through the finally blocks; atexit then stops whatever is left.
+    raise SystemExit(128 + signum)
+
+
+class Report:
+    """Prints each line and keeps it in bench/results/<start time>.txt."""
+
+    def __init__(self) -> None:
+        folder = ROOT / "bench" / "results"
+        folder.mkdir(exist_ok=True)
+        self.path = folder / f"{datetime.datetime.now():%Y-%m-%dT%H%M%S}.txt"
+        self.file = self.path.open("w")
+
+    def __call__(self, line: str = "") -> None:
+        print(line, flush=True)
+        self.file.write(line + "\n")
+        self.file.flush()
+
+
+def wait_for_quiet(say: Report, limit_s: int = 120) -> str:
+    """The load average, after waiting up to limit_s for other processes to calm down; flagged if not."""
+    load = os.getloadavg()[0]
+    waited = 0
+    while load > BUSY_LOAD and waited < limit_s:
+        if waited == 0:
+            say(f"load average {load:.2f} > {BUSY_LOAD}: waiting up to {limit_s} s for it to fall")
+        time.sleep(10)
+        waited += 10
+        load = os.getloadavg()[0]
+    loads = ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    flag = (
+        f"  ** BUSY MACHINE: 1-min load {load:.2f} > {BUSY_LOAD}, figures are noisy **"
+        if load > BUSY_LOAD
+        else ""
+    )
+    return f"load average {loads}{flag}"
 
 
 def recreate(url: str) -> None:
@@ -54,32 +131,95 @@ def free_port() -> int:
 
 
 def serve(env: dict, config: str, port: int) -> subprocess.Popen:
-    server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "testpress.wsgi:application", "--bind", f"127.0.0.1:{port}",
-         *CONFIGS[config], "--log-level", "warning"],
+    server = start(
+        [PYTHON, "-m", "gunicorn", "testpress.wsgi:application", "-c", str(ROOT / "gunicorn.conf.py"),
+         "--bind", f"127.0.0.1:{port}", *CONFIGS[config], "--log-level", "warning"],
         cwd=ROOT, env=env,
     )  # fmt: skip
-    for _ in range(100):
+    for _ in range(150):
         try:
             urllib.request.urlopen(f"http://127.0.0.1:{port}/bench/v2.1/ceiling/", timeout=1)
         except urllib.error.HTTPError:
             return server  # 401 without a token: the server answers
         except OSError:
+            if server.poll() is not None:
+                break
             time.sleep(0.2)
-    server.terminate()
+    stop(server)
     raise SystemExit("gunicorn did not start")
 
 
 def wrk(port: int, targets: str, seconds: int, connections: int) -> dict:
     threads = 2
     env = {**os.environ, "BENCH_TARGETS": targets, "BENCH_THREADS": str(threads)}
-    result = subprocess.run(
+    child = start(
         ["wrk", "-t", str(threads), "-c", str(connections), "-d", f"{seconds}s", "--timeout", "5s",
          "-s", str(ROOT / "bench" / "wrk.lua"), f"http://127.0.0.1:{port}"],
-        env=env, capture_output=True, text=True, check=True,
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    line = next(line for line in result.stdout.splitlines() if line.startswith("BENCH "))
+    stdout, stderr = child.communicate()
+    stop(child)
+    if child.returncode:
+        raise SystemExit(f"wrk failed: {stderr}")
+    line = next(line for line in stdout.splitlines() if line.startswith("BENCH "))
     return json.loads(line[len("BENCH ") :])
+
+
+def examday(env: dict, port: int, targets: str, students: int, seconds: int) -> dict:
+    child = start(
+        [PYTHON, "-m", "bench.examday", targets, str(port), str(students), str(seconds)],
+        cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    stdout, _ = child.communicate()
+    stop(child)
+    line = next((line for line in stdout.splitlines() if line.startswith("EXAMDAY ")), None)
+    if line is None:
+        raise SystemExit("bench.examday printed no result")
+    result = json.loads(line[len("EXAMDAY ") :])
+    result["held"] = (
+        not result["errors"]
+        and result["p99_ms"] < P99_LIMIT_MS
+        and result["achieved_rps"] >= 0.95 * result["target_rps"]
+    )
+    return result
+
+
+def ramp(env, port, targets: str, available: int, seconds: int, say: Report) -> int:
+    """Double N from 500 while the mix holds, then one step halfway back; the largest N held."""
+    say(f"{'exam day: students':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}  target req/s")
+    held, failed, n = 0, None, 500
+    while n <= available:
+        result = examday(env, port, targets, n, seconds)
+        say(examday_line(result))
+        if not result["held"]:
+            failed = n
+            break
+        held, n = n, n * 2
+        time.sleep(2)  # let the server drain before the next step
+    if failed and held:
+        middle = (held + failed) // 2
+        time.sleep(2)
+        result = examday(env, port, targets, middle, seconds)
+        say(examday_line(result))
+        held = middle if result["held"] else held
+    if failed is None:
+        say(f"(held at every N up to the {available:,} students loaded)")
+    return held
+
+
+def examday_line(r: dict) -> str:
+    errors = sum(r["errors"].values())
+    verdict = "held" if r["held"] else "NOT held"
+    return (f"  N = {r['students']:<38,} {r['achieved_rps']:8.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
+            f"{errors:7d}  {r['target_rps']:.0f}  {verdict}")  # fmt: skip
+
+
+def git_head() -> str:
+    try:
+        return subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                              text=True, check=True).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
 
 
 def main() -> None:
@@ -87,17 +227,36 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true")
-    parser.add_argument("--reuse", action="store_true", help="skip migrate and load")
-    parser.add_argument("--seconds", type=int, default=None)
+    parser.add_argument("--reuse", action="store_true", help="skip the bulk load (still migrates)")
+    parser.add_argument("--seconds", type=int, default=None, help="wrk seconds a row (at most 10)")
+    parser.add_argument("--day-seconds", type=int, default=None, help="seconds an exam-day step (≤ 20)")
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument(
+        "--admin-connections",
+        type=int,
+        default=4,
+        help="connections for the admin list rows: a few staff page at once, not 64",
+    )
     parser.add_argument(
         "--configs", default="sync,gthread", help=f"gunicorn configurations: {','.join(CONFIGS)}"
     )
     parser.add_argument("--only", default="", help="run only endpoints whose name contains this")
+    parser.add_argument("--no-examday", action="store_true", help="skip the exam-day mix")
     args = parser.parse_args()
+    configs = args.configs.split(",")
+    if unknown := [c for c in configs if c not in CONFIGS]:
+        parser.error(f"unknown configuration {unknown}; choose from {', '.join(CONFIGS)}")
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian: apt-get install -y wrk)")
-    seconds = args.seconds or (3 if args.quick else 10)
+    atexit.register(stop_all)
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    size = "quick" if args.quick else "full"
+    seconds = min(args.seconds or (3 if args.quick else 10), 10)
+    day_seconds = min(args.day_seconds or (8 if args.quick else 20), 20)
+    say = Report()
+    say(f"bench {datetime.datetime.now():%Y-%m-%d %H:%M}, commit {git_head()}, {CORES} cores, "
+        f"{wait_for_quiet(say)}")  # fmt: skip
     url = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/bench_testpress")
     env = {
         **os.environ,
@@ -113,59 +272,99 @@ def main() -> None:
         "THROTTLE_WRITE_RATE": "1000000/s",
         "LOG_LEVEL": "ERROR",
         "GUNICORN_ACCESS_LOG": "/dev/null",  # gunicorn.conf.py logs to stdout by default
+        "PYTHONWARNINGS": "ignore::UserWarning",  # no collectstatic here: whitenoise warns per worker
     }
     manage = [PYTHON, "manage.py"]
+
+    def run(*command: str) -> None:
+        child = start([*manage, *command], cwd=ROOT, env=env)
+        if child.wait():
+            raise SystemExit(f"manage.py {' '.join(command)} failed")
+        stop(child)
+
     if not args.reuse:
         recreate(url)
-        subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
-        started = time.monotonic()
-        subprocess.run([*manage, "seed_load", *SIZES["quick" if args.quick else "full"]], cwd=ROOT, env=env,
-                       check=True)  # fmt: skip
-        print(f"loaded in {time.monotonic() - started:.1f} s")
+    # A reused database may predate the current migrations; tallies are recounted from the attempts.
+    run("migrate", "-v0")
+    started = time.monotonic()
+    if args.reuse:
+        run("rebuild_score_tallies")
+    else:
+        run("seed_load", *SIZES[size])
+    day = DAY_STUDENTS[size]
+    day_tag = f"day{int(time.time())}"
+    run("seed_load", "--exams", "1", "--students", str(day), "--attempts", str(day), "--running", str(day),
+        "--items-for", "0", "--tag", day_tag)  # fmt: skip
+    say(f"database ready in {time.monotonic() - started:.1f} s ({'reused' if args.reuse else 'loaded'}, "
+        f"{size} size, exam-day exam {day_tag} with {day:,} running attempts)")  # fmt: skip
     out = Path(tempfile.mkdtemp(prefix="bench-"))
-    subprocess.run([PYTHON, "-m", "bench.prepare", str(out)], cwd=ROOT, env=env, check=True)
+    run_prepare = start(
+        [PYTHON, "-m", "bench.prepare", str(out), day_tag, str(len(configs))], cwd=ROOT, env=env
+    )
+    if run_prepare.wait():
+        raise SystemExit("bench.prepare failed")
     endpoints = json.loads((out / "endpoints.json").read_text())
     rank = endpoints.pop("_rank", None)
-    for config in args.configs.split(","):
+    day_info = endpoints.pop("_examday")
+    held = {}
+    for k, config in enumerate(configs):
+        load = wait_for_quiet(say, limit_s=60)
         port = free_port()
         server = serve(env, config, port)
         rows = {}
         try:
+            say(f"\ngunicorn {config} ({' '.join(CONFIGS[config])}), wrk {args.connections} connections "
+                f"({args.admin_connections} for admin rows), "
+                f"{seconds} s a row; {load}")  # fmt: skip
+            print_header(say)
+            ceiling_rps = None
             for name, info in endpoints.items():
                 if args.only and args.only not in name and name != "ceiling":
                     continue
                 if "skipped" in info:
                     rows[name] = info
-                    continue
-                rows[name] = {**info, **wrk(port, info["targets"], seconds, args.connections)}
+                else:
+                    targets = info["targets"][k % len(info["targets"])]
+                    connections = args.admin_connections if name.startswith("admin") else args.connections
+                    rows[name] = {**info, **wrk(port, targets, seconds, connections)}
+                ceiling_rps = print_row(say, name, rows[name], ceiling_rps)
+            if not args.no_examday:
+                say(
+                    f"exam day: heartbeat each 60 s + answer each 20 s a student, {day_seconds} s a step, "
+                    f"open-loop (bench/examday.py); held = p99 < {P99_LIMIT_MS} ms, no errors"
+                )
+                held[config] = ramp(env, port, day_info["targets"], day_info["students"], day_seconds, say)
+                say(f"exam day, largest N held: {held[config]:,} students")
         finally:
-            server.terminate()
-            server.wait()
-        print_table(config, rows, seconds, args.connections)
+            stop(server)
     if rank:
-        print(f"rank+percentile of one attempt among {rank['ranked_attempts']:,} ranked: "
-              f"{rank['median_ms']:.1f} ms (median of 5, in-process)")  # fmt: skip
+        say(f"\nrank+percentile (with_standing) of one attempt among {rank['ranked_attempts']:,} ranked: "
+            f"{rank['median_ms']:.2f} ms median of {rank['runs']} in-process "
+            f"(EXPLAIN ANALYZE execution {rank['explain_execution_ms']:.2f} ms); "
+            f"rank {rank['rank']:,} of {rank['of']:,}")  # fmt: skip
+    say(f"\n{wait_for_quiet(say, limit_s=0)} at the end; report in {say.path.relative_to(ROOT)}")
 
 
-def print_table(config: str, rows: dict, seconds: int, connections: int) -> None:
-    print(
-        f"\ngunicorn {config} ({' '.join(CONFIGS[config])}), wrk {connections} connections, {seconds} s a row"
-    )
+def print_header(say: Report) -> None:
     header = f"{'endpoint':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'SQL':>4}"
     header += f" {'vs ceiling':>10}"
-    print(header)
-    print("-" * len(header))
-    ceiling = rows.get("ceiling", {})
-    ceiling_rps = ceiling["requests"] / ceiling["duration_us"] * 1e6 if "requests" in ceiling else None
-    for name, row in rows.items():
-        if "skipped" in row:
-            print(f"{name:44} skipped: {row['skipped']}")
-            continue
-        rps = row["requests"] / row["duration_us"] * 1e6
-        ratio = f"{rps / ceiling_rps:.0%}" if ceiling_rps else "-"
-        errors = f"{row['errors']}" + ("" if row["status"] < 400 else f" ({row['status']})")
-        print(f"{name:44} {rps:8.0f} {row['p50_us'] / 1000:8.1f} {row['p99_us'] / 1000:8.1f} {errors:>7} "
-              f"{row['queries']:4d} {ratio:>10}")  # fmt: skip
+    say(header)
+    say("-" * len(header))
+
+
+def print_row(say: Report, name: str, row: dict, ceiling_rps: float | None) -> float | None:
+    """Print one endpoint's row; returns the ceiling's req/s once the ceiling row is printed."""
+    if "skipped" in row:
+        say(f"{name:44} skipped: {row['skipped']}")
+        return ceiling_rps
+    rps = row["requests"] / row["duration_us"] * 1e6
+    if name == "ceiling":
+        ceiling_rps = rps
+    ratio = f"{rps / ceiling_rps:.0%}" if ceiling_rps else "-"
+    errors = f"{row['errors']}" + ("" if row["status"] < 400 else f" ({row['status']})")
+    say(f"{name:44} {rps:8.0f} {row['p50_us'] / 1000:8.1f} {row['p99_us'] / 1000:8.1f} {errors:>7} "
+        f"{row['queries']:4d} {ratio:>10}")  # fmt: skip
+    return ceiling_rps
 
 
 if __name__ == "__main__":
