@@ -266,7 +266,8 @@ class TestQueryCounts:
             for other in others:
                 AttemptItemFactory(attempt=other, question=question, result="incorrect", marks=Decimal(0))
 
-        # user, attempt with its exam, count, page (questions, directions, subjects), answers, correct percentages
+        # user, attempt with its exam, count, page (questions, directions, subjects), answers,
+        # correct percentages
         assert_fixed_query_count(
             django_assert_num_queries,
             student_client,

@@ -4,6 +4,9 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import WSGIServer
+from django.db import connection
+from django.test.testcases import LiveServerThread
 
 from tests.factories import UserFactory
 
@@ -19,6 +22,30 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 STAFF_PASSWORD = "staff-pass-8231"
+
+
+class OneRequestAtATimeServer(WSGIServer):
+    """Django's plain WSGI server: it answers one request at a time and closes each connection."""
+
+    def __init__(self, *args, connections_override=None, **kwargs):
+        super().__init__(*args, **kwargs)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def serial_live_server_on_in_memory_sqlite():
+    """On SQLite the test database lives in memory, and the live server's threads share its one
+    connection with the test. The admin's autocomplete fires overlapping requests; each runs in its
+    own ATOMIC_REQUESTS savepoint, and interleaved on one connection they break each other ("no such
+    savepoint"). Serving one request at a time keeps them apart. PostgreSQL gives every thread its
+    own connection and keeps the threaded server.
+    """
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        yield
+        return
+    threaded = LiveServerThread.server_class
+    LiveServerThread.server_class = OneRequestAtATimeServer
+    yield
+    LiveServerThread.server_class = threaded
 
 
 @pytest.fixture
