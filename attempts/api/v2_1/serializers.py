@@ -13,6 +13,7 @@ from attempts.timing import remaining_time_at, time_taken_at
 from exams.api.v2_1.serializers import ConstantField, NestedExamSerializer
 from exams.models import Answer, Question
 from testpress.api.fields import DurationStringField, UTCMillisDateTimeField, compact_number
+from testpress.api.filters import MAX_ID
 
 # An attempt as the seed's exam detail lists it, in the seed's order.
 SUMMARY_SEED_FIELDS = [
@@ -304,10 +305,6 @@ class ReviewItemSerializer(AttemptItemSerializer):
     @extend_schema_field({"type": "number", "minimum": 0, "maximum": 100})
     def get_correct_percentage(self, item: AttemptItem) -> int | float:
         return compact_number(self.context["correct_percentages"].get(item.question_id, 0))
-
-
-# The largest id a BigAutoField holds: a larger one cannot be an answer, and the database would refuse it.
-MAX_ID = 2**63 - 1
 
 
 class ItemAnswerSerializer(serializers.Serializer):
