@@ -1,26 +1,22 @@
-"""Staff pages over attempts: the read-only attempt list, engine actions, essay marking, exam analytics.
-
-The essay and analytics pages are an exam's (/admin/exams/exam/<id>/essays/, .../analytics/):
-ExamAdmin routes to the views here, which read and write attempts through the selectors and services.
+"""Staff pages over attempts: the read-only attempt list and the engine's actions; and an exam's
+result pages (essay marking, analytics), added here to the exam's own admin because they read
+attempts, which the exams app knows nothing of.
 """
 
-import math
-from dataclasses import dataclass
-
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
-from django.http import HttpResponseRedirect
-from django.template.response import TemplateResponse
-from rest_framework.exceptions import APIException
+from django.urls import path, reverse
+from django.utils.html import format_html
 
-from exams.choices import QuestionType
+from exams.admin import ExamAdmin
+from exams.models import Exam
 
-from . import analytics, errors
-from .choices import AttemptState, ItemResult
+from . import errors
+from .admin_pages import exam_analytics_view, exam_essays_view
 from .models import Attempt, AttemptItem
-from .services import attempt_end, attempt_rescore, item_mark_essay
+from .services import attempt_end, attempt_rescore
 
 
 class AttemptItemInline(admin.TabularInline):
@@ -150,227 +146,47 @@ class AttemptAdmin(admin.ModelAdmin):
         self.message_user(request, f"Re-scored {rescored} completed attempt(s){note}.", messages.SUCCESS)
 
 
-# --- Essay marking ---------------------------------------------------------------------------
+class ExamWithResultsAdmin(ExamAdmin):
+    """The exam's admin, with its essay-marking and analytics pages and a link to the analytics."""
 
-# Essays listed on one marking page, oldest completed attempt first.
-ESSAYS_PER_PAGE = 50
-MARKS_INPUT = "marks-"
+    list_display = [*ExamAdmin.list_display, "analytics_link"]
 
+    def get_urls(self):
+        exam_page = "<path:object_id>/{}/"
+        return [
+            path(
+                exam_page.format("essays"),
+                self.admin_site.admin_view(self.essays_view),
+                name="exams_exam_essays",
+            ),
+            path(
+                exam_page.format("analytics"),
+                self.admin_site.admin_view(self.analytics_view),
+                name="exams_exam_analytics",
+            ),
+            *super().get_urls(),
+        ]
 
-def pending_essays(exam):
-    """Essay items of the exam's completed attempts that wait for staff's marks."""
-    return (
-        AttemptItem.objects.filter(
-            attempt__exam=exam,
-            attempt__state=AttemptState.COMPLETED,
-            question__type=QuestionType.ESSAY,
-            result=ItemResult.PENDING,
+    def essays_view(self, request, object_id):
+        return self._exam_page(request, object_id, exam_essays_view)
+
+    def analytics_view(self, request, object_id):
+        return self._exam_page(request, object_id, exam_analytics_view)
+
+    def _exam_page(self, request, object_id, view):
+        exam = self.get_object(request, unquote(object_id))
+        if exam is None:
+            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        if not self.has_view_permission(request, exam):
+            raise PermissionDenied
+        return view(self, request, exam)
+
+    @admin.display(description="analytics")
+    def analytics_link(self, exam):
+        return format_html(
+            '<a href="{}">Analytics</a>', reverse("admin:exams_exam_analytics", args=[exam.pk])
         )
-        .select_related("question", "attempt__user")
-        .order_by("attempt__completed_at", "attempt_id", "order", "pk")
-    )
 
 
-def _refusal(exc: APIException) -> str:
-    detail = exc.detail
-    if isinstance(detail, dict):
-        detail = [message for messages_ in detail.values() for message in messages_]
-    return " ".join(str(message) for message in detail) if isinstance(detail, list) else str(detail)
-
-
-def exam_essays_view(model_admin, request, exam):
-    """List the exam's pending essays with a marks input each; a POST marks every filled input.
-
-    All or nothing: when any marks are refused, no item changes and the page says which and why.
-    An empty input leaves that essay for later.
-    """
-    if not request.user.has_perm("attempts.change_attempt"):
-        raise PermissionDenied
-    items = pending_essays(exam)
-    refused, posted = {}, {}
-    if request.method == "POST":
-        posted = {
-            int(key.removeprefix(MARKS_INPUT)): value.strip()
-            for key, value in request.POST.items()
-            if key.startswith(MARKS_INPUT) and key.removeprefix(MARKS_INPUT).isdigit() and value.strip()
-        }
-        to_mark = list(items.filter(pk__in=posted))
-        with transaction.atomic():
-            for item in to_mark:
-                try:
-                    item_mark_essay(item=item, marks=posted[item.pk])
-                except APIException as exc:
-                    refused[item.pk] = _refusal(exc)
-            if refused:
-                transaction.set_rollback(True)
-        if not refused:
-            gone = len(posted) - len(to_mark)
-            if to_mark:
-                model_admin.message_user(request, f"Marked {len(to_mark)} essay(s).", messages.SUCCESS)
-            if gone:
-                model_admin.message_user(
-                    request,
-                    f"{gone} essay(s) were already marked by someone else; left as they are.",
-                    messages.WARNING,
-                )
-            return HttpResponseRedirect(request.path)
-        model_admin.message_user(request, "Nothing was saved: correct the marks shown below.", messages.ERROR)
-
-    page = list(items[:ESSAYS_PER_PAGE])
-    rows = [
-        {
-            "item": item,
-            "worth": exam.question_marks(item.question)[0],
-            "input": f"{MARKS_INPUT}{item.pk}",
-            "value": posted.get(item.pk, ""),
-            "error": refused.get(item.pk),
-        }
-        for item in page
-    ]
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": f"Mark essays: {exam}",
-        "opts": model_admin.opts,
-        "original": exam,
-        "rows": rows,
-        "pending_count": items.count() if len(page) == ESSAYS_PER_PAGE else len(page),
-    }
-    return TemplateResponse(request, "admin/exams/exam/essays.html", context)
-
-
-# --- Analytics -------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Bar:
-    x: float
-    y: float
-    width: float
-    height: float
-    label: str
-    show_label: bool
-    value: str
-    tooltip: str
-
-    @property
-    def centre(self) -> float:
-        return self.x + self.width / 2
-
-
-@dataclass(frozen=True)
-class BarChart:
-    """A bar chart laid out for an inline SVG: the template only places what is computed here."""
-
-    slug: str
-    title: str
-    x_label: str
-    y_label: str
-    bars: list[Bar]
-    # (y position, text) of each horizontal grid line.
-    ticks: list[tuple[float, str]]
-    width: int = 640
-    height: int = 280
-    left: int = 56
-    top: int = 20
-    bottom: int = 216
-
-    @property
-    def right(self) -> int:
-        return self.width - 16
-
-    @property
-    def middle(self) -> float:
-        return (self.top + self.bottom) / 2
-
-    @property
-    def centre(self) -> float:
-        return (self.left + self.right) / 2
-
-
-def bar_chart(*, slug, title, x_label, y_label, points, percent=False) -> BarChart:
-    """Lay out `points`, (label, value or None, tooltip) each, as bars from 0 up to a round top.
-
-    Counts: the axis top is the largest count rounded up to a step of a quarter (at least 1).
-    Percentages: 0–100. At most a dozen x labels are printed; every bar keeps its tooltip.
-    """
-    chart = BarChart(slug=slug, title=title, x_label=x_label, y_label=y_label, bars=[], ticks=[])
-    largest = max((value or 0 for _, value, _ in points), default=0)
-    step = 25 if percent else max(1, math.ceil(largest / 4))
-    top = 100 if percent else max(step, step * math.ceil(largest / step))
-    plot_height = chart.bottom - chart.top
-    band = (chart.right - chart.left) / max(len(points), 1)
-    label_every = math.ceil(len(points) / 12) or 1
-    for position, (label, value, tooltip) in enumerate(points):
-        height = plot_height * float(value or 0) / top
-        chart.bars.append(
-            Bar(
-                x=round(chart.left + position * band + band * 0.1, 2),
-                y=round(chart.bottom - height, 2),
-                width=round(band * 0.8, 2),
-                height=round(height, 2),
-                label=label,
-                show_label=position % label_every == 0,
-                value="" if value is None else f"{value}{'%' if percent else ''}",
-                tooltip=tooltip,
-            )
-        )
-    for tick in range(0, top + 1, step):
-        chart.ticks.append(
-            (round(chart.bottom - plot_height * tick / top, 2), f"{tick}{'%' if percent else ''}")
-        )
-    return chart
-
-
-def exam_analytics_view(model_admin, request, exam):
-    """Headline numbers and three charts of how the exam went; a fixed number of queries."""
-    distribution = analytics.score_distribution(exam)
-    days = analytics.attempts_per_day(exam)
-    outcomes = analytics.question_outcomes(exam)
-    charts = [
-        bar_chart(
-            slug="score-distribution",
-            title="Score distribution (completed attempts)",
-            x_label="Percentage scored",
-            y_label="Attempts",
-            points=[(b.label, b.count, f"{b.label}: {b.count} attempt(s)") for b in distribution],
-        ),
-        bar_chart(
-            slug="attempts-over-time",
-            title="Attempts started per day",
-            x_label="Day",
-            y_label="Attempts",
-            points=[
-                (d.day.strftime("%d %b"), d.count, f"{d.day:%d %b %Y}: {d.count} attempt(s) started")
-                for d in days
-            ],
-        ),
-        bar_chart(
-            slug="question-correct-percentage",
-            title="Answered correctly, per question",
-            x_label="Question (exam order)",
-            y_label="Correct",
-            percent=True,
-            points=[
-                (
-                    f"{o.order}",
-                    o.correct_percentage,
-                    f"#{o.order} (Q{o.question_id}): "
-                    + (
-                        f"{o.correct_percentage}% correct ({o.correct} of {o.judged})"
-                        if o.judged
-                        else "no completed attempt yet"
-                    ),
-                )
-                for o in outcomes
-            ],
-        ),
-    ]
-    context = {
-        **model_admin.admin_site.each_context(request),
-        "title": f"Analytics: {exam}",
-        "opts": model_admin.opts,
-        "original": exam,
-        "summary": analytics.exam_summary(exam),
-        "charts": charts,
-    }
-    return TemplateResponse(request, "admin/exams/exam/analytics.html", context)
+admin.site.unregister(Exam)
+admin.site.register(Exam, ExamWithResultsAdmin)

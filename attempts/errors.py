@@ -1,98 +1,100 @@
-"""The exam engine's refusals: DRF exceptions, so the API handler renders them with their status.
+"""The exam engine's refusals, one class per cause, each with the `code` clients branch on.
 
-Each carries an `error_code` the clients branch on (the handler adds it beside `detail`), and
-some an `extra` dict merged into the body, e.g. 409 {"detail": ..., "error_code":
+Plain exceptions (testpress/errors.py): the API gives each kind its status and prints `code` as
+`error_code` beside the message, with `extra` merged in, e.g. 409 {"detail": ..., "error_code":
 "attempt_running", "attempt_id": 12}.
 """
 
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
-
-from testpress.api.exceptions import Conflict
+from testpress.errors import Conflict, Forbidden, Invalid, NotFound
 
 
-class ExamNotOpen(PermissionDenied):
-    error_code = "exam_not_open"
-    default_detail = "This exam is not open for attempts now."
+class ExamNotOpen(Forbidden):
+    code = "exam_not_open"
+    message = "This exam is not open for attempts now."
 
 
-class RetakesExhausted(PermissionDenied):
-    error_code = "retakes_exhausted"
-    default_detail = "You have used all the attempts this exam allows."
+class RetakesExhausted(Forbidden):
+    code = "retakes_exhausted"
+    message = "You have used all the attempts this exam allows."
 
 
 class AttemptRunning(Conflict):
-    error_code = "attempt_running"
-    default_detail = "You already have an attempt of this exam in progress; resume it."
+    code = "attempt_running"
+    message = "You already have an attempt of this exam in progress; resume it."
 
-    def __init__(self, attempt_id: int | None, detail=None):
-        super().__init__(detail)
-        self.extra = {"attempt_id": attempt_id} if attempt_id is not None else {}
+    def __init__(self, attempt_id: int | None, message: str | None = None):
+        super().__init__(message, **({"attempt_id": attempt_id} if attempt_id is not None else {}))
 
 
 class AttemptCompleted(Conflict):
-    error_code = "attempt_completed"
-    default_detail = "This attempt has ended."
+    code = "attempt_completed"
+    message = "This attempt has ended."
 
 
 class AttemptTimeUp(AttemptCompleted):
     """The request found the attempt overdue and completed it with what was saved before."""
 
-    default_detail = "The time for this attempt is up; it has been ended with the answers saved so far."
+    message = "The time for this attempt is up; it has been ended with the answers saved so far."
 
 
 class AttemptNotCompleted(Conflict):
-    error_code = "attempt_not_completed"
-    default_detail = "This attempt has not ended yet."
+    code = "attempt_not_completed"
+    message = "This attempt has not ended yet."
+
+
+class AttemptNotFound(NotFound):
+    """No such attempt (the generic 404: the body says no more than DRF's own)."""
+
+
+class NotYourAttempt(Forbidden):
+    """Another student's attempt: only its owner (and, to read it, staff) may touch it."""
+
+    message = "This attempt belongs to another user."
+
+
+class NotTheTaker(Forbidden):
+    """Staff may read a student's attempt, but only the student taking it may change it."""
+
+    message = "Only the student taking this attempt may change it."
 
 
 class ItemNotFound(NotFound):
-    error_code = "item_not_found"
-    default_detail = "This question is not part of this attempt."
+    code = "item_not_found"
+    message = "This question is not part of this attempt."
 
 
-class FieldError(ValidationError):
-    """A 400 about one input field: {"<field>": ["<message>"], "error_code": ...}."""
-
-    error_code = "invalid"
-    field = "non_field_errors"
-    message = "Invalid value."
-
-    def __init__(self, message: str | None = None):
-        super().__init__({self.field: [message or self.message]}, code=self.error_code)
-
-
-class InvalidChoice(FieldError):
-    error_code = "invalid_choice"
+class InvalidChoice(Invalid):
+    code = "invalid_choice"
     field = "selected_answers"
     message = "Choose among this question's answers."
 
 
-class InvalidNumericalAnswer(FieldError):
-    error_code = "invalid_numerical_answer"
+class InvalidNumericalAnswer(Invalid):
+    code = "invalid_numerical_answer"
     field = "short_text"
     message = "Enter a number, such as 42 or -3.5."
 
 
-class InvalidText(FieldError):
-    error_code = "invalid_text"
+class InvalidText(Invalid):
+    code = "invalid_text"
     field = "short_text"
 
 
-class NotAnEssay(FieldError):
-    error_code = "not_an_essay"
+class NotAnEssay(Invalid):
+    code = "not_an_essay"
     message = "Only essay questions are marked by hand."
 
 
-class InvalidEssayMarks(FieldError):
-    error_code = "invalid_marks"
+class InvalidEssayMarks(Invalid):
+    code = "invalid_marks"
     field = "marks"
 
 
-class ReviewNotReady(PermissionDenied):
-    error_code = "attempt_running"
-    default_detail = "The review opens when this attempt has ended."
+class ReviewNotReady(Forbidden):
+    code = "review_not_ready"
+    message = "The review opens when this attempt has ended."
 
 
-class AnswersHidden(PermissionDenied):
-    error_code = "answers_hidden"
-    default_detail = "This exam does not show its answers."
+class AnswersHidden(Forbidden):
+    code = "answers_hidden"
+    message = "This exam does not show its answers."

@@ -1,19 +1,20 @@
-"""Reads of attempts: the student's pages, and where an attempt stands among the exam's ranked ones."""
+"""Reads of attempts: the student's pages, where an attempt stands among the exam's ranked ones, and
+exams as one student sees them (with their own attempts counted)."""
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, F, OuterRef, Prefetch, Q, QuerySet, Sum
-from rest_framework.exceptions import NotFound, PermissionDenied
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
 
-from exams.models import Answer, Exam, Section, Subject
-from exams.selectors import with_user_counts
+from exams import errors as exam_errors
+from exams.choices import QuestionType
+from exams.models import Answer, Exam, ExamQuestion, Section, Subject
+from exams.selectors import exams_visible_to
 from testpress.queries import subquery_count, subquery_sum
 
-from . import errors, timing
-from .choices import AttemptState, ItemResult
+from . import errors
+from .choices import OPEN_STATES, AttemptState, ItemResult
 from .models import Attempt, AttemptItem, ScoreTally
 
 NOT_RANKED = "NA"
@@ -37,6 +38,64 @@ def with_standing(queryset: QuerySet[Attempt]) -> QuerySet[Attempt]:
             Attempt.objects.filter(exam=OuterRef("exam_id"), user=OuterRef("user_id"))
         ),
     )
+
+
+# --- Exams as one student sees them -------------------------------------------------------------
+
+UPCOMING, AVAILABLE, HISTORY = "upcoming", "available", "history"
+EXAM_STATES = (AVAILABLE, UPCOMING, HISTORY)
+
+
+def with_user_counts(queryset: QuerySet[Exam], *, user) -> QuerySet[Exam]:
+    """What an exam row of the student API prints besides its own columns, at one SELECT a page.
+
+    paused_attempts_count counts the user's open attempts (running or not yet started): the ones a
+    client offers to resume. Between two requests every open attempt is paused from the
+    student's side, since time is only counted while the app talks to the server.
+    """
+    own = Attempt.objects.filter(exam=OuterRef("pk"), user=user)
+    return queryset.select_related("course").annotate(
+        number_of_questions=subquery_count(ExamQuestion.objects.filter(exam=OuterRef("pk"))),
+        attempts_count=subquery_count(own),
+        paused_attempts_count=subquery_count(own.filter(state__in=OPEN_STATES)),
+    )
+
+
+def exam_list(*, user) -> QuerySet[Exam]:
+    return with_user_counts(exams_visible_to(user), user=user)
+
+
+def exams_in_user_state(queryset: QuerySet[Exam], *, state: str, user, now: datetime) -> QuerySet[Exam]:
+    """Narrow to the exams that are `state` for this user at `now`.
+
+    upcoming: not started yet. available: started, not ended, and not yet attempted by the user.
+    history: attempted at least once by the user (whatever the schedule says).
+    """
+    attempted = Exists(Attempt.objects.filter(exam=OuterRef("pk"), user=user))
+    if state == UPCOMING:
+        return queryset.exclude(Exam.started_q(now))
+    if state == AVAILABLE:
+        return queryset.filter(Exam.open_q(now), ~attempted)
+    if state == HISTORY:
+        return queryset.filter(attempted)
+    raise ValueError(f"Unknown exam state {state!r}")
+
+
+def exam_for_user(*, user, slug: str) -> Exam:
+    """The exam as the user's API prints it.
+
+    404 when there is no such exam or it is unpublished (for a student); 403 when it exists but is
+    limited to batches the user is not in.
+    """
+    visible = exams_visible_to(user).filter(pk=OuterRef("pk"))
+    exam = (
+        with_user_counts(Exam.objects.filter(slug=slug), user=user).annotate(visible=Exists(visible)).first()
+    )
+    if exam is None or not (exam.published or user.is_staff):
+        raise exam_errors.ExamNotFound()
+    if not exam.visible:
+        raise exam_errors.ExamNotAvailable()
+    return exam
 
 
 def with_exam(queryset: QuerySet[Attempt], *, user) -> QuerySet[Attempt]:
@@ -67,9 +126,9 @@ def attempt_for_user(*, user, pk: int) -> Attempt:
 
 def _readable_by(user, attempt: Attempt | None) -> Attempt:
     if attempt is None:
-        raise NotFound()
+        raise errors.AttemptNotFound()
     if attempt.user_id != user.pk and not user.is_staff:
-        raise PermissionDenied("This attempt belongs to another user.")
+        raise errors.NotYourAttempt()
     return attempt
 
 
@@ -220,54 +279,31 @@ def difficulty_stats(attempt: Attempt) -> dict[str, ItemCounts]:
 
 
 # --- The attempt lifecycle (student API) -------------------------------------------------------
+# Plain reads: the API completes an overdue attempt before printing it (attempts/api/overdue.py).
 
 
-def end_overdue_before_read(*, user, now: datetime, **filters) -> None:
-    """Complete the user's overdue open attempts (narrowed by `filters`) so a read prints them ended.
-
-    The sweep job would end them later anyway; doing it before a read means the state, counts and
-    times printed are already right. One query when none is overdue.
-    """
-    # Imported here: services is the write side; only this read-before-write helper needs it.
-    from .services import end_overdue_attempts
-
-    end_overdue_attempts(now=now, queryset=Attempt.objects.filter(user=user, **filters))
-
-
-def _loaded_as_of(load: Callable[[], Attempt], now: datetime) -> Attempt:
-    """load(), after completing the attempt if it is overdue (no extra query when it is not)."""
-    attempt = load()
-    if timing.is_overdue(attempt, now):
-        end_overdue_before_read(user=attempt.user_id, now=now, pk=attempt.pk)
-        attempt = load()
-    return attempt
-
-
-def attempt_as_of(*, user, pk: int, now: datetime) -> Attempt:
-    """The attempt a request on its items reads: the user's own or, for staff, anyone's, as of `now`.
+def attempt_readable_by(*, user, pk: int) -> Attempt:
+    """The attempt a request on its items reads: the user's own or, for staff, anyone's.
 
     One plain query with the exam: the items, the review and the actions print no rank, so they
     skip the standing annotations of attempt_detail.
     """
-    return _loaded_as_of(
-        lambda: _readable_by(user, Attempt.objects.select_related("exam").filter(pk=pk).first()), now
-    )
+    return _readable_by(user, Attempt.objects.select_related("exam").filter(pk=pk).first())
 
 
-def own_attempt(*, user, pk: int, now: datetime) -> Attempt:
-    """An attempt the user may act on: their own. Staff may read others' attempts but not act on them.
+def require_taker(attempt: Attempt, *, user) -> Attempt:
+    """An attempt the user may act on is their own: staff may read others' attempts but not act on them.
 
-    The services lock and read the row again; this read only decides who may ask.
+    The services lock and read the row again; this only decides who may ask.
     """
-    attempt = attempt_as_of(user=user, pk=pk, now=now)
     if attempt.user_id != user.pk:
-        raise PermissionDenied("Only the student taking this attempt may change it.")
+        raise errors.NotTheTaker()
     return attempt
 
 
-def attempt_detail(*, user, pk: int, now: datetime) -> Attempt:
-    """One attempt as its detail prints it: as of `now`, with its standing and per-section results."""
-    attempt = _loaded_as_of(lambda: attempt_for_user(user=user, pk=pk), now)
+def attempt_detail(*, user, pk: int) -> Attempt:
+    """One attempt as its detail prints it: with its standing and per-section results."""
+    attempt = attempt_for_user(user=user, pk=pk)
     attempt.section_results = section_stats(attempt)
     return attempt
 
@@ -329,3 +365,17 @@ def correct_percentages(*, exam_id: int, question_ids: list[int]) -> dict[int, D
         )
         for row in rows
     }
+
+
+def pending_essays(*, exam) -> QuerySet[AttemptItem]:
+    """Essay items of the exam's completed attempts that wait for staff's marks."""
+    return (
+        AttemptItem.objects.filter(
+            attempt__exam=exam,
+            attempt__state=AttemptState.COMPLETED,
+            question__type=QuestionType.ESSAY,
+            result=ItemResult.PENDING,
+        )
+        .select_related("question", "attempt__user")
+        .order_by("attempt__completed_at", "attempt_id", "order", "pk")
+    )

@@ -1,16 +1,12 @@
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
-from django.contrib.admin.utils import unquote
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
-from django.urls import path, reverse
-from django.utils.html import format_html
 from import_export.admin import ImportExportMixin
 
-from attempts.admin import exam_analytics_view, exam_essays_view
 from testpress.admin_columns import CountColumnsMixin, count_of
 from testpress.resources import SPREADSHEET_FORMATS
 
@@ -117,7 +113,6 @@ class ExamAdmin(CountColumnsMixin, admin.ModelAdmin):
         "end_date",
         "published",
         count_of("exam_questions", "questions"),
-        "analytics_link",
     ]
     list_select_related = ["course"]
     actions = ["publish_exams"]
@@ -162,42 +157,6 @@ class ExamAdmin(CountColumnsMixin, admin.ModelAdmin):
         ),
         ("Record", {"fields": ["created", "modified"]}),
     ]
-
-    def get_urls(self):
-        exam_page = "<path:object_id>/{}/"
-        return [
-            path(
-                exam_page.format("essays"),
-                self.admin_site.admin_view(self.essays_view),
-                name="exams_exam_essays",
-            ),
-            path(
-                exam_page.format("analytics"),
-                self.admin_site.admin_view(self.analytics_view),
-                name="exams_exam_analytics",
-            ),
-            *super().get_urls(),
-        ]
-
-    def essays_view(self, request, object_id):
-        return self._exam_page(request, object_id, exam_essays_view)
-
-    def analytics_view(self, request, object_id):
-        return self._exam_page(request, object_id, exam_analytics_view)
-
-    def _exam_page(self, request, object_id, view):
-        exam = self.get_object(request, unquote(object_id))
-        if exam is None:
-            return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
-        if not self.has_view_permission(request, exam):
-            raise PermissionDenied
-        return view(self, request, exam)
-
-    @admin.display(description="analytics")
-    def analytics_link(self, exam):
-        return format_html(
-            '<a href="{}">Analytics</a>', reverse("admin:exams_exam_analytics", args=[exam.pk])
-        )
 
     @admin.action(description="Publish selected exams", permissions=["change"])
     def publish_exams(self, request, queryset):

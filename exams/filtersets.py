@@ -1,11 +1,13 @@
-"""The exam lists' query parameters (the student API's, then the admin API's), under their public names."""
+"""The admin exam list's query parameters, under their public names.
+
+The student API's exam lists take theirs from attempts/filtersets.py: they filter on the user's attempts.
+"""
 
 from datetime import UTC, datetime
 
 import django_filters
 from django import forms
-from django.db.models import F, Value
-from django.db.models.functions import Lower, Replace
+from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django_filters.constants import EMPTY_VALUES
@@ -17,39 +19,7 @@ from testpress.api.filters import MAX_ID, StableOrderingFilter, end_of_local_day
 
 from .choices import ExamType
 from .models import Exam
-from .selectors import (
-    EXAM_STATES,
-    EXAM_STATUSES,
-    exams_in_state,
-    exams_in_status,
-    exams_of_batch,
-    exams_with_subject,
-)
-
-
-class ExamFilterSet(django_filters.FilterSet):
-    """What /exams/available/, /upcoming/ and /history/ take: their state is in the path."""
-
-    course = django_filters.CharFilter(field_name="course__name", lookup_expr="iexact")
-    # Courses have no slug: "ibps-po" finds the course named "IBPS PO" (case-insensitive, "-" for " ").
-    course_slug = django_filters.CharFilter(method="filter_course_slug")
-    q = django_filters.CharFilter(field_name="title", lookup_expr="icontains")
-
-    class Meta:
-        model = Exam
-        fields = []
-
-    def filter_course_slug(self, queryset, name, value):
-        slug = Replace(Lower("course__name"), Value(" "), Value("-"))
-        return queryset.alias(course_slug=slug).filter(course_slug=value.lower().replace(" ", "-"))
-
-
-class ExamListFilterSet(ExamFilterSet):
-    state = django_filters.ChoiceFilter(choices=[(s, s) for s in EXAM_STATES], method="filter_state")
-
-    def filter_state(self, queryset, name, value):
-        return exams_in_state(queryset, state=value, user=self.request.user, now=request_now(self.request))
-
+from .selectors import EXAM_STATUSES, exams_in_schedule_status, exams_of_batch, exams_with_subject
 
 # --- The admin exam list (v2.5) -----------------------------------------------------------------
 
@@ -162,7 +132,7 @@ class AdminExamFilterSet(django_filters.FilterSet):
         return queryset if end is None else queryset.filter(end_date__lt=end)
 
     def filter_status(self, queryset, name, value):
-        return exams_in_status(queryset, status=value, now=request_now(self.request))
+        return exams_in_schedule_status(queryset, status=value, now=request_now(self.request))
 
     def filter_subject(self, queryset, name, value):
         return exams_with_subject(queryset, subject_id=value)

@@ -111,6 +111,8 @@ class Exam(models.Model):
         allowed = 1 + (self.max_retakes if self.allow_retake else 0)
         return max(allowed - used, 0)
 
+    # The schedule, in Python for one exam and as Q objects for querysets: the same rule twice, kept
+    # equal by tests/exams/test_models.py::TestScheduleRule. An exam without end_date never ends.
     def has_started(self, at: datetime) -> bool:
         return self.start_date <= at
 
@@ -119,6 +121,18 @@ class Exam(models.Model):
 
     def is_open(self, at: datetime) -> bool:
         return self.has_started(at) and not self.has_ended(at)
+
+    @staticmethod
+    def started_q(at: datetime) -> Q:
+        return Q(start_date__lte=at)
+
+    @staticmethod
+    def ended_q(at: datetime) -> Q:
+        return Q(end_date__isnull=False, end_date__lte=at)
+
+    @classmethod
+    def open_q(cls, at: datetime) -> Q:
+        return cls.started_q(at) & (Q(end_date__isnull=True) | Q(end_date__gt=at))
 
     def ranks_published(self, at: datetime) -> bool:
         return self.enable_ranks and (self.rank_publishing_date is None or self.rank_publishing_date <= at)

@@ -13,7 +13,6 @@ ADMIN_VERSIONS = r"v2\.5"
 student_api = [
     path("auth-token/", ObtainAuthToken.as_view(), name="auth-token"),
     path("auth-token/refresh/", RefreshAuthToken.as_view(), name="auth-token-refresh"),
-    path("", include("exams.api.urls")),
     path("", include("attempts.api.urls")),
 ]
 

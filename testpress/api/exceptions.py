@@ -1,4 +1,7 @@
-"""One JSON shape for every error the API returns, whatever raised it."""
+"""One JSON shape for every error the API returns, whatever raised it.
+
+The domain's refusals (testpress/errors.py) get their HTTP status here, and nowhere else.
+"""
 
 import logging
 import math
@@ -11,6 +14,8 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import set_rollback
 
+from testpress import errors
+
 logger = logging.getLogger("testpress.api")
 
 
@@ -22,8 +27,37 @@ class Conflict(exceptions.APIException):
     default_code = "conflict"
 
 
+# Most specific first: a domain error's status is that of the first kind it is.
+DOMAIN_STATUSES = [
+    (errors.Invalid, exceptions.ValidationError),
+    (errors.NotFound, exceptions.NotFound),
+    (errors.Forbidden, exceptions.PermissionDenied),
+    (errors.Conflict, Conflict),
+]
+
+
+def from_domain_error(exc: errors.DomainError) -> exceptions.APIException:
+    """The API's exception for a domain refusal: its status, its message, its code and extra keys.
+
+    error_code is printed when it says more than the status: a bare 404 reads as DRF's own 404.
+    """
+    api_class = next((api for domain, api in DOMAIN_STATUSES if isinstance(exc, domain)), None)
+    if api_class is None:
+        api_class = exceptions.ValidationError
+    if isinstance(exc, errors.Invalid):
+        api_exc = api_class(exc.fields, code=exc.code)
+    else:
+        api_exc = api_class(exc.message, code=exc.code)
+    if exc.code != api_class.default_code:
+        api_exc.error_code = exc.code
+    api_exc.extra = exc.extra
+    return api_exc
+
+
 def api_exception_handler(exc, context):
-    if isinstance(exc, DjangoValidationError):
+    if isinstance(exc, errors.DomainError):
+        exc = from_domain_error(exc)
+    elif isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(_validation_error_detail(exc))
     elif isinstance(exc, Http404):
         exc = exceptions.NotFound()

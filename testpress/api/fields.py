@@ -1,9 +1,11 @@
 """The wire formats the seeds print, which the mobile clients parse literally."""
 
+import copy
 from datetime import UTC, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -64,3 +66,28 @@ def compact_number(value: Decimal | float | int, places: int = 2) -> int | float
     """80 stays 80, 66.666… becomes 66.67: whole numbers print without a fraction, as the seeds do."""
     quantized = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return int(quantized) if quantized == quantized.to_integral_value() else float(quantized)
+
+
+class ConstantField(serializers.Field):
+    """A key the clients expect that this server always answers the same way."""
+
+    def __init__(self, value, **kwargs):
+        self.value = value
+        super().__init__(read_only=True, source="*", **kwargs)
+
+    def to_representation(self, instance):
+        return copy.copy(self.value)
+
+
+class ConstantFieldSchema(OpenApiSerializerFieldExtension):
+    """The constant's own JSON type: 0 is an integer, [] an empty array."""
+
+    target_class = ConstantField
+
+    def map_serializer_field(self, auto_schema, direction):
+        value = self.target.value
+        if isinstance(value, list):
+            return {"type": "array", "items": {}, "maxItems": len(value), "example": value}
+        if isinstance(value, int):
+            return {"type": "integer", "minimum": value, "maximum": value, "example": value}
+        return {"type": "string", "example": value}

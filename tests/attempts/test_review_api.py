@@ -73,7 +73,7 @@ class TestAccess:
     def test_review_and_subjects_wait_for_the_end(self, student_client, running):
         for url in (running["review_url"], f"{running['review_url']}subjects/"):
             response = student_client.get(url)
-            assert (response.status_code, response.json()["error_code"]) == (403, "attempt_running")
+            assert (response.status_code, response.json()["error_code"]) == (403, "review_not_ready")
             assert isinstance(response.json()["detail"], str)
 
     def test_review_needs_the_exam_to_show_answers_but_subjects_do_not(self, student_client, exam_of):

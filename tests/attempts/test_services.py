@@ -19,6 +19,7 @@ from attempts.services import (
     end_overdue_attempts,
     item_mark_essay,
 )
+from testpress.errors import Conflict, Invalid, NotFound
 from tests.factories import AttemptFactory, UserFactory
 
 from .conftest import correct_ids, wrong_ids
@@ -68,7 +69,7 @@ class TestAttemptCreate:
         exam = exam_of(**window)
         with pytest.raises(errors.ExamNotOpen) as refused:
             attempt_create(user=student, exam=exam, now=now)
-        assert (refused.value.status_code, refused.value.error_code) == (403, "exam_not_open")
+        assert refused.value.code == "exam_not_open"
         assert not Attempt.objects.exists()
 
     def test_refused_with_409_and_the_attempt_id_while_one_is_open(self, exam_of, student, now):
@@ -76,7 +77,7 @@ class TestAttemptCreate:
         running = attempt_create(user=student, exam=exam, now=now)
         with pytest.raises(errors.AttemptRunning) as refused:
             attempt_create(user=student, exam=exam, now=now)
-        assert refused.value.status_code == 409
+        assert isinstance(refused.value, Conflict)
         assert refused.value.extra == {"attempt_id": running.pk}
         assert Attempt.objects.count() == 1
 
@@ -92,7 +93,7 @@ class TestAttemptCreate:
         attempt_end(attempt=attempt_create(user=student, exam=exam, now=now), now=now)
         with pytest.raises(errors.RetakesExhausted) as refused:
             attempt_create(user=student, exam=exam, now=now)
-        assert (refused.value.status_code, refused.value.error_code) == (403, "retakes_exhausted")
+        assert refused.value.code == "retakes_exhausted"
 
     def test_max_retakes_counts_retakes_after_the_first_attempt(self, exam_of, student, now):
         exam = exam_of(allow_retake=True, max_retakes=1)
@@ -169,7 +170,7 @@ class TestAttemptStart:
         attempt = attempt_end(attempt=attempt_create(user=student, exam=exam_of(), now=now), now=now)
         with pytest.raises(errors.AttemptCompleted) as refused:
             attempt_start(attempt=attempt, now=now + MINUTE)
-        assert (refused.value.status_code, refused.value.error_code) == (409, "attempt_completed")
+        assert refused.value.code == "attempt_completed"
         assert reload(attempt).last_started_time == now
 
     def test_an_overdue_attempt_is_completed_and_refused(self, exam_of, student, now):
@@ -177,7 +178,7 @@ class TestAttemptStart:
         Attempt.objects.filter(pk=attempt.pk).update(time_taken=timedelta(minutes=29, seconds=30))
         with pytest.raises(errors.AttemptTimeUp) as refused:
             attempt_start(attempt=attempt, now=now + timedelta(hours=1))
-        assert refused.value.error_code == "attempt_completed"
+        assert refused.value.code == "attempt_completed"
         attempt = reload(attempt)
         assert attempt.state == AttemptState.COMPLETED
         assert attempt.time_taken == timedelta(minutes=30)
@@ -277,9 +278,9 @@ class TestAttemptSaveItem:
             changes["selected_answers"] = wrong_ids(item.question)[:2]
         with pytest.raises(error) as refused:
             attempt_save_item(attempt=attempt, item=item, now=now + MINUTE, **changes)
-        assert refused.value.status_code == 400
-        assert refused.value.error_code == error.error_code
-        assert error.field in refused.value.detail
+        assert isinstance(refused.value, Invalid)
+        assert refused.value.code == error.code
+        assert error.field in refused.value.fields
         assert reload(item).selected_answers == [] and not reload(item).review
         assert reload(attempt).time_taken == timedelta(0)
 
@@ -294,7 +295,7 @@ class TestAttemptSaveItem:
         stranger = attempt_create(user=UserFactory(), exam=exam_of(), now=now)
         with pytest.raises(errors.ItemNotFound) as refused:
             attempt_save_item(attempt=attempt, item=items_of(stranger)[0], review=True, now=now)
-        assert refused.value.status_code == 404
+        assert isinstance(refused.value, NotFound)
 
     def test_save_after_end_is_refused_and_changes_nothing(self, attempt, now):
         single = items_of(attempt)[0]
@@ -306,7 +307,7 @@ class TestAttemptSaveItem:
                 selected_answers=correct_ids(single.question),
                 now=now + 2 * MINUTE,
             )
-        assert refused.value.status_code == 409
+        assert refused.value.code == "attempt_completed"
         assert reload(single).selected_answers == []
         assert reload(attempt).score == D("0")
 
@@ -500,7 +501,7 @@ class TestMarkingAndRescoring:
     def test_marks_out_of_range_are_refused(self, ended, marks):
         with pytest.raises(errors.InvalidEssayMarks) as refused:
             item_mark_essay(item=items_of(ended)[1], marks=marks)
-        assert refused.value.status_code == 400
+        assert isinstance(refused.value, Invalid)
         assert reload(ended).pending_count == 1
 
     def test_only_essays_are_marked_by_hand(self, ended):
@@ -511,7 +512,7 @@ class TestMarkingAndRescoring:
         attempt = attempt_create(user=student, exam=exam_of("E"), now=now)
         with pytest.raises(errors.AttemptNotCompleted) as refused:
             item_mark_essay(item=items_of(attempt)[0], marks=1, now=now)
-        assert refused.value.status_code == 409
+        assert isinstance(refused.value, Conflict)
 
     def test_an_essay_of_an_overdue_attempt_is_marked_after_ending_it(self, exam_of, student, now):
         attempt = attempt_create(user=student, exam=exam_of("E"), now=now)

@@ -2,11 +2,12 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
-from rest_framework.exceptions import NotFound, PermissionDenied
 
 from attempts.choices import AttemptState
+from attempts.selectors import exam_for_user, exam_list, exams_in_user_state
+from exams.errors import ExamNotAvailable, ExamNotFound
 from exams.models import Exam
-from exams.selectors import exam_for_user, exam_list, exams_in_state, exams_visible_to
+from exams.selectors import exams_visible_to
 from tests.factories import AttemptFactory, BatchFactory, ExamFactory, ExamQuestionFactory
 
 pytestmark = pytest.mark.django_db
@@ -45,7 +46,7 @@ class TestExamsVisibleTo:
 class TestExamsInState:
     def states(self, student, now):
         return {
-            state: set(exams_in_state(Exam.objects.all(), state=state, user=student, now=now))
+            state: set(exams_in_user_state(Exam.objects.all(), state=state, user=student, now=now))
             for state in ("upcoming", "available", "history")
         }
 
@@ -83,7 +84,7 @@ class TestExamsInState:
 
     def test_unknown_state_is_a_programming_error(self, student):
         with pytest.raises(ValueError):
-            exams_in_state(Exam.objects.all(), state="archived", user=student, now=timezone.now())
+            exams_in_user_state(Exam.objects.all(), state="archived", user=student, now=timezone.now())
 
 
 class TestExamListCounts:
@@ -106,17 +107,17 @@ class TestExamListCounts:
 
 class TestExamForUser:
     def test_unknown_slug_is_not_found(self, student):
-        with pytest.raises(NotFound):
+        with pytest.raises(ExamNotFound):
             exam_for_user(user=student, slug="no-such-exam")
 
     def test_unpublished_exam_is_not_found_for_a_student(self, student):
         exam = ExamFactory(published=False)
-        with pytest.raises(NotFound):
+        with pytest.raises(ExamNotFound):
             exam_for_user(user=student, slug=exam.slug)
 
     def test_exam_of_another_batch_is_forbidden(self, student):
         exam = ExamFactory(batches=[BatchFactory()])
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(ExamNotAvailable):
             exam_for_user(user=student, slug=exam.slug)
 
     def test_staff_get_any_exam_with_their_counts(self, staff):

@@ -92,7 +92,7 @@ def test_a_running_attempt_prints_no_answer_key(world, version):
         assert not keys_in(page.json()) & ANSWER_KEYS
 
     review = client.get(f"{base}/review/")
-    assert (review.status_code, review.json()["error_code"]) == (403, "attempt_running")
+    assert (review.status_code, review.json()["error_code"]) == (403, "review_not_ready")
     assert not keys_in(review.json()) & ANSWER_KEYS
 
 

@@ -1,8 +1,9 @@
-"""The student attempt endpoints: the user's attempts, taking one (start, answer, heartbeat, end), its review.
+"""The student API's exams and attempts: the exam lists and detail (with the user's own attempts),
+taking an attempt (start, answer, heartbeat, end) and its review.
 
 Every action reads the request's single clock (request_now) and hands it to the selectors and
 services, so the times printed are the ones the decision was made at. An open attempt found
-overdue is completed before it is printed or acted on.
+overdue is completed before it is printed or acted on (OverdueFirstMixin).
 """
 
 from functools import cached_property
@@ -13,34 +14,92 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from attempts import services
-from attempts.filtersets import AttemptFilterSet, ExamAttemptFilterSet
+from attempts.api.overdue import OverdueFirstMixin
+from attempts.filtersets import AttemptFilterSet, ExamAttemptFilterSet, ExamFilterSet, ExamListFilterSet
 from attempts.models import Attempt, AttemptItem
 from attempts.selectors import (
-    attempt_as_of,
+    EXAM_STATES,
     attempt_detail,
     attempt_item,
     attempt_list,
     attempt_questions,
+    attempt_readable_by,
     attempt_review,
     correct_percentages,
-    end_overdue_before_read,
     exam_attempts,
-    own_attempt,
+    exam_for_user,
+    exam_list,
+    exams_in_user_state,
     require_ended,
+    require_taker,
     subject_stats,
 )
 from exams.models import Exam
-from exams.selectors import exam_for_user
-from testpress.api.clock import RequestNowMixin, request_now
+from testpress.api.clock import RequestNowMixin
 from testpress.api.schema import responses
 
 from .serializers import (
     AttemptItemSerializer,
     AttemptSerializer,
+    ExamDetailSerializer,
+    ExamSerializer,
     ItemAnswerSerializer,
     ReviewItemSerializer,
     SubjectResultSerializer,
 )
+
+EXAM_PAGE = responses({200: ExamSerializer(many=True)}, 400, 401, 404)
+
+
+@extend_schema_view(
+    list=extend_schema(responses=EXAM_PAGE),
+    retrieve=extend_schema(responses=responses({200: ExamDetailSerializer}, 401, 403, 404)),
+    available=extend_schema(responses=EXAM_PAGE),
+    upcoming=extend_schema(responses=EXAM_PAGE),
+    history=extend_schema(responses=EXAM_PAGE),
+)
+class ExamViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelViewSet):
+    """The exams a student may see, as they see them: with their attempt counts and their attempts."""
+
+    lookup_field = "slug"
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Exam.objects.none()
+        user = self.request.user
+        queryset = exam_list(user=user)
+        if self.action in EXAM_STATES:
+            queryset = exams_in_user_state(queryset, state=self.action, user=user, now=self.now)
+        return queryset
+
+    @property
+    def filterset_class(self):
+        # /exams/available/ and its siblings carry their state in the path, not in ?state=.
+        return ExamListFilterSet if self.action == "list" else ExamFilterSet
+
+    def get_serializer_class(self):
+        return ExamDetailSerializer if self.action == "retrieve" else ExamSerializer
+
+    def get_object(self):
+        # The user's attempts printed below must not show an overdue one as still running.
+        self.end_overdue(user=self.request.user, exam__slug=self.kwargs["slug"])
+        exam = exam_for_user(user=self.request.user, slug=self.kwargs["slug"])
+        self.check_object_permissions(self.request, exam)
+        exam.user_attempts = list(exam_attempts(user=self.request.user, exam=exam))
+        return exam
+
+    @action(detail=False)
+    def available(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
+    @action(detail=False)
+    def upcoming(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
+    @action(detail=False)
+    def history(self, request, *args, **kwargs):
+        return self.list(request, *args, **kwargs)
+
 
 # What an attempt's actions answer: another student's attempt (403), no such attempt (404), an ended
 # attempt (409 attempt_completed).
@@ -62,37 +121,35 @@ ACTED_ON = responses({200: AttemptSerializer}, 401, 403, 404, 409)
         responses=responses({200: SubjectResultSerializer(many=True)}, 401, 403, 404)
     ),
 )
-class AttemptViewSet(RequestNowMixin, viewsets.ReadOnlyModelViewSet):
+class AttemptViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelViewSet):
     serializer_class = AttemptSerializer
     filterset_class = AttemptFilterSet
     lookup_value_regex = r"[0-9]+"
-
-    @property
-    def now(self):
-        return request_now(self.request)
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Attempt.objects.none()
         if self.action == "list":
-            end_overdue_before_read(user=self.request.user, now=self.now)
+            self.end_overdue(user=self.request.user)
         return attempt_list(user=self.request.user)
 
     def get_object(self):
-        attempt = attempt_detail(user=self.request.user, pk=int(self.kwargs["pk"]), now=self.now)
+        attempt = self._detail(int(self.kwargs["pk"]))
         self.check_object_permissions(self.request, attempt)
         return attempt
 
+    def _detail(self, pk: int) -> Attempt:
+        return self.as_of_now(lambda: attempt_detail(user=self.request.user, pk=pk))
+
     def _attempt(self, *, acting: bool = False) -> Attempt:
         """The attempt in the path as of now; `acting` requires it to be the user's own."""
-        lookup = own_attempt if acting else attempt_as_of
-        return lookup(user=self.request.user, pk=int(self.kwargs["pk"]), now=self.now)
+        user, pk = self.request.user, int(self.kwargs["pk"])
+        attempt = self.as_of_now(lambda: attempt_readable_by(user=user, pk=pk))
+        return require_taker(attempt, user=user) if acting else attempt
 
     def _render(self, attempt: Attempt) -> Response:
         """The attempt after an action, printed as its detail is."""
-        return Response(
-            self.get_serializer(attempt_detail(user=self.request.user, pk=attempt.pk, now=self.now)).data
-        )
+        return Response(self.get_serializer(self._detail(attempt.pk)).data)
 
     @action(detail=True, methods=["put"])
     def start(self, request, *args, **kwargs):
@@ -181,7 +238,7 @@ EXAM_SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="Th
         responses=responses({201: AttemptSerializer}, 401, 403, 404, 409),
     ),
 )
-class ExamAttemptsView(RequestNowMixin, generics.ListCreateAPIView):
+class ExamAttemptsView(OverdueFirstMixin, RequestNowMixin, generics.ListCreateAPIView):
     """GET exams/<slug>/attempts/: the user's attempts of one exam (?state=Running finds one to resume).
 
     POST: start a new attempt of it (201 with the attempt).
@@ -193,7 +250,7 @@ class ExamAttemptsView(RequestNowMixin, generics.ListCreateAPIView):
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         # Before anything is counted or refused: an overdue attempt would still look open.
-        end_overdue_before_read(user=request.user, now=request_now(request), exam__slug=kwargs["slug"])
+        self.end_overdue(user=request.user, exam__slug=kwargs["slug"])
 
     @cached_property
     def exam(self) -> Exam:
@@ -206,7 +263,6 @@ class ExamAttemptsView(RequestNowMixin, generics.ListCreateAPIView):
         return exam_attempts(user=self.request.user, exam=self.exam)
 
     def create(self, request, *args, **kwargs):
-        now = request_now(request)
-        attempt = services.attempt_create(user=request.user, exam=self.exam, now=now)
-        attempt = attempt_detail(user=request.user, pk=attempt.pk, now=now)
+        attempt = services.attempt_create(user=request.user, exam=self.exam, now=self.now)
+        attempt = attempt_detail(user=request.user, pk=attempt.pk)
         return Response(self.get_serializer(attempt).data, status=status.HTTP_201_CREATED)

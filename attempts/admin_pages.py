@@ -1,0 +1,137 @@
+"""An exam's result pages in the staff console: essay marking and analytics.
+
+They are pages of the exam (/admin/exams/exam/<id>/essays/, .../analytics/), added to the exam's
+admin by attempts/admin.py, and read and write attempts through the selectors and services.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+
+from testpress.admin_charts import bar_chart
+from testpress.errors import DomainError
+
+from . import analytics
+from .selectors import pending_essays
+from .services import item_mark_essay
+
+# Essays listed on one marking page, oldest completed attempt first.
+ESSAYS_PER_PAGE = 50
+MARKS_INPUT = "marks-"
+
+
+def exam_essays_view(model_admin, request, exam):
+    """List the exam's pending essays with a marks input each; a POST marks every filled input.
+
+    All or nothing: when any marks are refused, no item changes and the page says which and why.
+    An empty input leaves that essay for later.
+    """
+    if not request.user.has_perm("attempts.change_attempt"):
+        raise PermissionDenied
+    items = pending_essays(exam=exam)
+    refused, posted = {}, {}
+    if request.method == "POST":
+        posted = {
+            int(key.removeprefix(MARKS_INPUT)): value.strip()
+            for key, value in request.POST.items()
+            if key.startswith(MARKS_INPUT) and key.removeprefix(MARKS_INPUT).isdigit() and value.strip()
+        }
+        to_mark = list(items.filter(pk__in=posted))
+        with transaction.atomic():
+            for item in to_mark:
+                try:
+                    item_mark_essay(item=item, marks=posted[item.pk])
+                except DomainError as exc:
+                    refused[item.pk] = " ".join(exc.messages)
+            if refused:
+                transaction.set_rollback(True)
+        if not refused:
+            gone = len(posted) - len(to_mark)
+            if to_mark:
+                model_admin.message_user(request, f"Marked {len(to_mark)} essay(s).", messages.SUCCESS)
+            if gone:
+                model_admin.message_user(
+                    request,
+                    f"{gone} essay(s) were already marked by someone else; left as they are.",
+                    messages.WARNING,
+                )
+            return HttpResponseRedirect(request.path)
+        model_admin.message_user(request, "Nothing was saved: correct the marks shown below.", messages.ERROR)
+
+    page = list(items[:ESSAYS_PER_PAGE])
+    rows = [
+        {
+            "item": item,
+            "worth": exam.question_marks(item.question)[0],
+            "input": f"{MARKS_INPUT}{item.pk}",
+            "value": posted.get(item.pk, ""),
+            "error": refused.get(item.pk),
+        }
+        for item in page
+    ]
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Mark essays: {exam}",
+        "opts": model_admin.opts,
+        "original": exam,
+        "rows": rows,
+        "pending_count": items.count() if len(page) == ESSAYS_PER_PAGE else len(page),
+    }
+    return TemplateResponse(request, "admin/exams/exam/essays.html", context)
+
+
+def exam_analytics_view(model_admin, request, exam):
+    """Headline numbers and three charts of how the exam went; a fixed number of queries."""
+    distribution = analytics.score_distribution(exam)
+    days = analytics.attempts_per_day(exam)
+    outcomes = analytics.question_outcomes(exam)
+    charts = [
+        bar_chart(
+            slug="score-distribution",
+            title="Score distribution (completed attempts)",
+            x_label="Percentage scored",
+            y_label="Attempts",
+            points=[(b.label, b.count, f"{b.label}: {b.count} attempt(s)") for b in distribution],
+        ),
+        bar_chart(
+            slug="attempts-over-time",
+            title="Attempts started per day",
+            x_label="Day",
+            y_label="Attempts",
+            points=[
+                (d.day.strftime("%d %b"), d.count, f"{d.day:%d %b %Y}: {d.count} attempt(s) started")
+                for d in days
+            ],
+        ),
+        bar_chart(
+            slug="question-correct-percentage",
+            title="Answered correctly, per question",
+            x_label="Question (exam order)",
+            y_label="Correct",
+            percent=True,
+            points=[
+                (
+                    f"{o.order}",
+                    o.correct_percentage,
+                    f"#{o.order} (Q{o.question_id}): "
+                    + (
+                        f"{o.correct_percentage}% correct ({o.correct} of {o.judged})"
+                        if o.judged
+                        else "no completed attempt yet"
+                    ),
+                )
+                for o in outcomes
+            ],
+        ),
+    ]
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Analytics: {exam}",
+        "opts": model_admin.opts,
+        "original": exam,
+        "summary": analytics.exam_summary(exam),
+        "charts": charts,
+    }
+    return TemplateResponse(request, "admin/exams/exam/analytics.html", context)
