@@ -22,14 +22,9 @@ class AdminUserViewSet(ListModelMixin, RetrieveModelMixin, AdminViewSet):
 
     serializer_class = AdminUserSerializer
     filterset_class = AdminUserFilterSet
-    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         return admin_user_list()
-
-    def filter_queryset(self, queryset):
-        # The list's filters; one user is found by their id whatever the query string says.
-        return super().filter_queryset(queryset) if self.action == "list" else queryset
 
     @extend_schema(
         request=AdminUserWriteSerializer, responses=responses({201: AdminUserSerializer}, 401, 403)

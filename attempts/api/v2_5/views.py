@@ -3,6 +3,7 @@ from rest_framework.decorators import action
 from rest_framework.mixins import ListModelMixin, RetrieveModelMixin
 from rest_framework.response import Response
 
+from attempts.api.overdue import OverdueFirstMixin
 from attempts.filtersets import AdminAttemptFilterSet
 from attempts.selectors import (
     admin_attempt_list,
@@ -22,10 +23,12 @@ from .serializers import AdminAttemptDetailSerializer, AdminAttemptSerializer, A
     list=extend_schema(responses=responses({200: AdminAttemptSerializer(many=True)}, 401, 403, 404)),
     retrieve=extend_schema(responses=responses({200: AdminAttemptDetailSerializer}, 401, 403, 404)),
 )
-class AdminAttemptViewSet(ListModelMixin, RetrieveModelMixin, AdminViewSet):
+class AdminAttemptViewSet(OverdueFirstMixin, ListModelMixin, RetrieveModelMixin, AdminViewSet):
+    """Every student's attempts for staff, each printed as of the request's clock: an overdue one is
+    completed first, as the student API does, so staff never see it Running with no time left."""
+
     serializer_class = AdminAttemptSerializer
     filterset_class = AdminAttemptFilterSet
-    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         if self.action == "retrieve":
@@ -35,9 +38,15 @@ class AdminAttemptViewSet(ListModelMixin, RetrieveModelMixin, AdminViewSet):
     def get_serializer_class(self):
         return AdminAttemptDetailSerializer if self.action == "retrieve" else super().get_serializer_class()
 
-    def filter_queryset(self, queryset):
-        # The list's filters; one attempt is found by its id whatever the query string says.
-        return super().filter_queryset(queryset) if self.action == "list" else queryset
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if self.action != "list" or not page:
+            return page
+        # Read again only when a row of this page was overdue (then completed): no query otherwise.
+        return super().paginate_queryset(queryset) if self.end_any_overdue(page) else page
+
+    def get_object(self):
+        return self.as_of_now(super().get_object)
 
     def retrieve(self, request, *args, **kwargs):
         attempt = self.get_object()

@@ -16,11 +16,6 @@ from .serializers import AdminExamSerializer
 class AdminExamViewSet(ListModelMixin, RetrieveModelMixin, AdminViewSet):
     serializer_class = AdminExamSerializer
     filterset_class = AdminExamFilterSet
-    lookup_value_regex = r"[0-9]+"
 
     def get_queryset(self):
         return admin_exam_list()
-
-    def filter_queryset(self, queryset):
-        # The list's filters; a detail is found by its id whatever the query string says.
-        return super().filter_queryset(queryset) if self.action == "list" else queryset
