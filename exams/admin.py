@@ -12,20 +12,8 @@ from testpress.resources import SPREADSHEET_FORMATS
 
 from .models import Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
 from .resources import QuestionResource
+from .selectors import link_subject_tree
 from .services import exam_add_questions, exam_publish
-
-
-def link_subject_tree(subjects) -> dict[int, Subject]:
-    """Gives each subject its chain of parents from one query, so str(subject) (its path) costs none.
-
-    Returns the whole tree by id. The tree is small (a few hundred nodes), the pages that list
-    subjects are not.
-    """
-    tree = {subject.pk: subject for subject in Subject.objects.only("pk", "name", "parent_id")}
-    for subject in [*tree.values(), *subjects]:
-        if subject is not None and subject.parent_id in tree:
-            subject.parent = tree[subject.parent_id]
-    return tree
 
 
 class SubjectPathFilter(admin.RelatedFieldListFilter):

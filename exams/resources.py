@@ -16,6 +16,7 @@ from testpress.resources import AllOrNothingResource, cell_text
 
 from .choices import QuestionType
 from .models import Answer, Question, Subject
+from .selectors import link_subject_tree
 
 MAX_CHOICES = 6
 CHOICE_COLUMNS = [f"choice_{number}" for number in range(1, MAX_CHOICES + 1)]
@@ -182,8 +183,6 @@ class QuestionResource(AllOrNothingResource):
         Answer.objects.filter(pk__in=[answer.pk for answer in answers[len(choices) :]]).delete()
 
     def before_export(self, queryset, **kwargs):
-        from .admin import link_subject_tree  # the admin imports this module
-
         self._subject_paths = {pk: str(subject) for pk, subject in link_subject_tree([]).items()}
 
     def filter_export(self, queryset, **kwargs):

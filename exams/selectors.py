@@ -90,3 +90,16 @@ def exams_of_batch(queryset: QuerySet[Exam], *, batch_id: int) -> QuerySet[Exam]
     """Exams limited to the batch (an exam without batches is open to all, not limited to any)."""
     limited = Exam.batches.through.objects.filter(exam=OuterRef("pk"), batch_id=batch_id)
     return queryset.filter(Exists(limited))
+
+
+def link_subject_tree(subjects) -> dict[int, Subject]:
+    """Gives each subject its chain of parents from one query, so str(subject) (its path) costs none.
+
+    Returns the whole tree by id. The tree is small (a few hundred nodes), the pages that list
+    subjects are not.
+    """
+    tree = {subject.pk: subject for subject in Subject.objects.only("pk", "name", "parent_id")}
+    for subject in [*tree.values(), *subjects]:
+        if subject is not None and subject.parent_id in tree:
+            subject.parent = tree[subject.parent_id]
+    return tree
