@@ -4,7 +4,7 @@ Nothing here loops over attempts in Python; the few loops run over buckets, days
 Scores are counted over completed attempts (every attempt, retakes included), as stored.
 """
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -14,8 +14,10 @@ from django.utils import timezone
 
 from exams.models import Exam, ExamQuestion
 
-from .choices import AttemptResult, AttemptState, ItemResult
-from .models import Attempt, AttemptItem
+from . import selectors
+from .choices import AttemptResult, AttemptState
+from .models import Attempt
+from .selectors import QuestionOutcome
 
 # Width of one score-distribution bucket, in percentage points: ten buckets 0–10 … 90–100.
 BUCKET_WIDTH = 10
@@ -117,44 +119,15 @@ def attempts_per_day(exam: Exam) -> list[Day]:
     return [Day(day=day, count=counts.get(day, 0)) for day in days]
 
 
-@dataclass(frozen=True)
-class QuestionOutcome:
-    order: int
-    question_id: int
-    # Items judged in completed attempts: correct, incorrect or unanswered (essays waiting: not yet).
-    judged: int
-    correct: int
-
-    @property
-    def correct_percentage(self) -> Decimal | None:
-        return _percent(self.correct, self.judged)
-
-
 def question_outcomes(exam: Exam) -> list[QuestionOutcome]:
-    """Per question of the exam, in exam order: how many completed attempts answered it correctly.
-
-    Two queries: the exam's questions, and the item counts grouped by question.
+    """Per question of the exam, in exam order: how the completed attempts did on it (selectors'
+    QuestionOutcome, the review's rule). Two queries: the exam's questions, and the counts.
     """
-    judged = Q(result__in=[ItemResult.CORRECT, ItemResult.INCORRECT, ItemResult.UNANSWERED])
-    counts = {
-        row["question_id"]: row
-        for row in AttemptItem.objects.filter(attempt__exam=exam, attempt__state=AttemptState.COMPLETED)
-        .values("question_id")
-        .annotate(
-            judged=Count("pk", filter=judged),
-            correct=Count("pk", filter=Q(result=ItemResult.CORRECT)),
-        )
-        .order_by()
-    }
+    outcomes = selectors.question_outcomes(exam_id=exam.pk)
     links = (
         ExamQuestion.objects.filter(exam=exam).order_by("order", "id").values_list("question_id", flat=True)
     )
     return [
-        QuestionOutcome(
-            order=position,
-            question_id=question_id,
-            judged=counts.get(question_id, {}).get("judged", 0),
-            correct=counts.get(question_id, {}).get("correct", 0),
-        )
+        replace(outcomes.get(question_id) or QuestionOutcome(question_id=question_id), order=position)
         for position, question_id in enumerate(links, start=1)
     ]

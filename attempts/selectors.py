@@ -346,25 +346,40 @@ def attempt_review(attempt: Attempt) -> QuerySet[AttemptItem]:
     return attempt_items(attempt)
 
 
-def correct_percentages(*, exam_id: int, question_ids: list[int]) -> dict[int, Decimal]:
-    """Per question, the share of the exam's completed attempts that answered it correctly.
+@dataclass(frozen=True)
+class QuestionOutcome:
+    """How the exam's completed attempts did on one question: the one "correct %" rule.
 
-    One aggregate query for a page of questions: 3 correct of 4 completed attempts give 75.00.
+    Judged items are correct, incorrect or unanswered; an essay waiting for marks is not judged
+    yet, so it counts in neither part. 2 correct of 3 judged: 66.67.
     """
+
+    question_id: int
+    judged: int = 0
+    correct: int = 0
+    # The question's place in the exam (1, 2, …) where the caller lists them in exam order.
+    order: int = 0
+
+    @property
+    def correct_percentage(self) -> Decimal | None:
+        """Two decimals, half up; None until an attempt has been judged on it."""
+        if not self.judged:
+            return None
+        return (Decimal(100 * self.correct) / self.judged).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def question_outcomes(*, exam_id: int, question_ids: list[int] | None = None) -> dict[int, QuestionOutcome]:
+    """The outcome of each question (of `question_ids`, else every one answered): one GROUP BY query."""
+    items = AttemptItem.objects.filter(attempt__exam_id=exam_id, attempt__state=AttemptState.COMPLETED)
+    if question_ids is not None:
+        items = items.filter(question_id__in=question_ids)
+    judged = Q(result__in=[ItemResult.CORRECT, ItemResult.INCORRECT, ItemResult.UNANSWERED])
     rows = (
-        AttemptItem.objects.filter(
-            attempt__exam_id=exam_id, attempt__state=AttemptState.COMPLETED, question_id__in=question_ids
-        )
-        .order_by()
+        items.order_by()
         .values("question_id")
-        .annotate(n=Count("id"), n_correct=Count("id", filter=Q(result=ItemResult.CORRECT)))
+        .annotate(judged=Count("id", filter=judged), correct=Count("id", filter=Q(result=ItemResult.CORRECT)))
     )
-    return {
-        row["question_id"]: (Decimal(100 * row["n_correct"]) / row["n"]).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP
-        )
-        for row in rows
-    }
+    return {row["question_id"]: QuestionOutcome(**row) for row in rows}
 
 
 def pending_essays(*, exam) -> QuerySet[AttemptItem]:

@@ -216,7 +216,7 @@ class TestAnalyticsPage:
         for chart in ("score-distribution", "attempts-over-time", "question-correct-percentage"):
             assert f'<svg class="chart" data-chart="{chart}"' in content
         assert "<title>70–80%: 1 attempt(s)</title>" in content
-        assert "100.0% correct (2 of 2)" in content
+        assert "100.00% correct (2 of 2)" in content
         assert '<strong data-figure="attempts">2</strong>' in content
         assert '<strong data-figure="average-score">5.00</strong>' in content
 

@@ -107,10 +107,10 @@ def test_attempts_per_day_follow_the_zone(exam):
 def test_correct_percentage_per_question_over_judged_items_of_completed_attempts(exam):
     outcomes = analytics.question_outcomes(exam)
     assert [(o.order, o.judged, o.correct, o.correct_percentage) for o in outcomes] == [
-        (1, 5, 3, Decimal("60.0")),
-        (2, 5, 2, Decimal("40.0")),
+        (1, 5, 3, Decimal("60.00")),
+        (2, 5, 2, Decimal("40.00")),
         # the pending essay is not judged yet
-        (3, 4, 2, Decimal("50.0")),
+        (3, 4, 2, Decimal("50.00")),
     ]
 
 

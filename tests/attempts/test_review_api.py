@@ -4,6 +4,8 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 
+from attempts.models import AttemptItem
+from attempts.services import item_mark_essay
 from tests.attempts.test_lifecycle_api import act, answer, begin, ok, question_of, questions
 from tests.factories import (
     AttemptFactory,
@@ -160,6 +162,20 @@ class TestReviewDisclosesEverything:
         ok(answer(runner, first, selected_answers=chosen_by_position(first, "a")))
 
         assert [r["correct_percentage"] for r in review_of(client, last)] == [66.67, 33.33]
+
+    def test_an_essay_waiting_for_marks_is_not_counted_against_its_question(self, client_for, exam_of):
+        exam = exam_of("E", show_answers=True)
+        ended = []
+        for text in ("first essay", "second essay"):
+            client = client_for(UserFactory())
+            attempt = begin(client, exam)
+            ok(answer(client, questions(client, attempt)[0], essay_text=text))
+            ended.append((client, ok(act(client, attempt, "end"))))
+        # Staff mark the first essay right; the second still waits: 1 correct of 1 judged.
+        item_mark_essay(item=AttemptItem.objects.get(attempt_id=ended[0][1]["id"]), marks=Decimal(1))
+
+        client, last = ended[1]
+        assert [r["correct_percentage"] for r in review_of(client, last)] == [100]
 
 
 class TestTheAttemptAgreesWithItsReview:

@@ -367,7 +367,7 @@ class AttemptItemSerializer(serializers.ModelSerializer):
 
 
 class ReviewItemSerializer(AttemptItemSerializer):
-    """An item of an ended attempt with the answers disclosed; the view gives correct_percentages a page."""
+    """An item of an ended attempt with the answers disclosed; the view gives question_outcomes a page."""
 
     question = ReviewQuestionSerializer(read_only=True)
     marks = serializers.DecimalField(max_digits=8, decimal_places=2, read_only=True, allow_null=True)
@@ -392,7 +392,8 @@ class ReviewItemSerializer(AttemptItemSerializer):
 
     @extend_schema_field({"type": "number", "minimum": 0, "maximum": 100})
     def get_correct_percentage(self, item: AttemptItem) -> int | float:
-        return compact_number(self.context["correct_percentages"].get(item.question_id, 0))
+        outcome = self.context["question_outcomes"].get(item.question_id)
+        return compact_number(outcome and outcome.correct_percentage or 0)
 
 
 class ItemAnswerSerializer(serializers.Serializer):

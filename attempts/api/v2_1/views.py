@@ -25,11 +25,11 @@ from attempts.selectors import (
     attempt_questions,
     attempt_readable_by,
     attempt_review,
-    correct_percentages,
     exam_attempts,
     exam_for_user,
     exam_list,
     exams_in_user_state,
+    question_outcomes,
     require_ended,
     require_taker,
     subject_stats,
@@ -210,10 +210,10 @@ class AttemptViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelV
     def review(self, request, *args, **kwargs):
         attempt = self._attempt()
         page = self.paginate_queryset(attempt_review(attempt))
-        percentages = correct_percentages(
+        outcomes = question_outcomes(
             exam_id=attempt.exam_id, question_ids=[item.question_id for item in page]
         )
-        context = {**self.get_serializer_context(), "attempt": attempt, "correct_percentages": percentages}
+        context = {**self.get_serializer_context(), "attempt": attempt, "question_outcomes": outcomes}
         return self.get_paginated_response(ReviewItemSerializer(page, many=True, context=context).data)
 
     @action(detail=True, url_path="review/subjects", url_name="review-subjects", filterset_class=None)
