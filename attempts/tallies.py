@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 
 from .choices import AttemptState
-from .models import Attempt, ScoreTally
+from .models import RANKED, Attempt, ScoreTally
 
 TallyKey = tuple[int, Decimal]
 
@@ -52,7 +52,7 @@ def _add(exam_id: int, score: Decimal, delta: int) -> None:
 @transaction.atomic
 def rebuild_tallies(*, exam_ids: list[int] | None = None) -> int:
     """Recount the tallies from the attempts (after a bulk load); how many tally rows it wrote."""
-    ranked = Attempt.objects.filter(state=AttemptState.COMPLETED, attempt_number=1)
+    ranked = Attempt.objects.filter(RANKED)
     tallies = ScoreTally.objects.all()
     if exam_ids is not None:
         ranked, tallies = ranked.filter(exam_id__in=exam_ids), tallies.filter(exam_id__in=exam_ids)

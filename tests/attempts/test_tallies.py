@@ -8,9 +8,10 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from attempts import scoring
 from attempts.choices import AttemptState
-from attempts.models import Attempt, ScoreTally
-from attempts.selectors import standing, with_standing
+from attempts.models import RANKED, Attempt, ScoreTally
+from attempts.selectors import NOT_RANKED, ranked_attempts, standing, with_standing
 from attempts.services import attempt_end, attempt_rescore, item_mark_essay
 from attempts.tallies import rebuild_tallies
 from tests.factories import AttemptFactory, ExamFactory, UserFactory
@@ -19,9 +20,31 @@ from .conftest import build_exam
 
 pytestmark = pytest.mark.django_db
 
+MINUTE = timezone.timedelta(minutes=1)
+
 
 def tallies(exam) -> dict:
     return {t.score: t.count for t in ScoreTally.objects.filter(exam=exam) if t.count}
+
+
+# --- What a ranked attempt is ----------------------------------------------------------------
+
+
+def test_the_sql_and_the_python_spelling_of_ranked_agree():
+    exam = ExamFactory()
+    rows = [
+        Attempt(exam=exam, user=UserFactory(), state=state, attempt_number=number)
+        for state in AttemptState
+        for number in (1, 2, 3)
+    ]
+    Attempt.objects.bulk_create(rows)
+    in_python = {a.pk for a in Attempt.objects.all() if a.is_ranked}
+    assert set(Attempt.objects.filter(RANKED).values_list("pk", flat=True)) == in_python
+    assert set(ranked_attempts().values_list("pk", flat=True)) == in_python
+    assert len(in_python) == 1  # only the completed first attempt
+
+
+# --- Attempt writes move the tallies --------------------------------------------------------
 
 
 def test_completed_first_attempts_are_counted_and_retakes_and_running_ones_are_not():
@@ -83,16 +106,59 @@ def test_rebuild_gives_the_tallies_the_writes_kept():
     assert rebuild_tallies(exam_ids=[exams[0].pk]) == len(kept[exams[0].pk])
 
 
-def test_ranks_from_tallies_equal_ranks_counted_from_the_attempts():
-    exam = ExamFactory(enable_ranks=True, rank_publishing_date=None)
-    rng = random.Random(11)
-    for _ in range(60):
-        AttemptFactory(exam=exam, completed=True, score=D(rng.randint(0, 20)) / 2, user=UserFactory())
-    ranked = list(Attempt.objects.filter(exam=exam, state=AttemptState.COMPLETED, attempt_number=1))
+# --- Ranks served from the tallies equal the rule over the ranked scores --------------------
+
+
+def test_the_served_rank_and_percentile_equal_the_rule_over_the_ranked_scores():
+    """200 random attempts (ties, every state, retakes, an exam whose ranks are not out yet)."""
+    rng = random.Random(2024)
     now = timezone.now()
-    for attempt in with_standing(Attempt.objects.filter(exam=exam)).select_related("exam"):
-        above = sum(other.score > attempt.score for other in ranked)
-        at_or_below = sum(other.score <= attempt.score for other in ranked)
+    exams = [
+        ExamFactory(enable_ranks=True, rank_publishing_date=None),
+        ExamFactory(enable_ranks=True, rank_publishing_date=now - MINUTE),
+        ExamFactory(enable_ranks=True, rank_publishing_date=now + timezone.timedelta(days=1)),
+    ]
+    users = UserFactory.create_batch(40)
+    numbers, open_pairs, made = {}, set(), []
+    for _ in range(200):
+        exam, user = rng.choice(exams), rng.choice(users)
+        pair = (exam.pk, user.pk)
+        numbers[pair] = numbers.get(pair, 0) + 1
+        state = rng.choices(list(AttemptState), weights=[15, 70, 15])[0]
+        if pair in open_pairs:
+            state = AttemptState.COMPLETED  # one open attempt per user and exam
+        if state != AttemptState.COMPLETED:
+            open_pairs.add(pair)
+        score = D(rng.randint(-6, 14)) / 2
+        made.append(
+            AttemptFactory(exam=exam, user=user, attempt_number=numbers[pair], state=state, score=score)
+        )
+
+    ranked_scores = {
+        exam.pk: [
+            a.score
+            for a in made
+            if a.exam_id == exam.pk and a.state == AttemptState.COMPLETED and a.attempt_number == 1
+        ]
+        for exam in exams
+    }
+    served = with_standing(Attempt.objects.filter(exam__in=exams)).select_related("exam")
+    seen = 0
+    for attempt in served:
         result = standing(attempt, now=now)
-        assert (result.rank, result.max_rank) == (1 + above, len(ranked))
-        assert result.percentile == (D(100 * at_or_below) / len(ranked)).quantize(D("0.01"))
+        if attempt.state != AttemptState.COMPLETED:
+            expected = (NOT_RANKED, 0, D(0))
+        else:
+            rank, percentile = scoring.rank_among(attempt.score, ranked_scores[attempt.exam_id])
+            if attempt.exam.ranks_published(now):
+                expected = (rank, len(ranked_scores[attempt.exam_id]), percentile)
+            else:
+                expected = (NOT_RANKED, 0, percentile)
+        assert (result.rank, result.max_rank, result.percentile) == expected, attempt.pk
+        seen += 1
+    assert seen == 200
+    # The data had what the rule must get right: ties, retakes, attempts not completed.
+    scores = ranked_scores[exams[0].pk]
+    assert len(set(scores)) < len(scores)
+    assert any(a.attempt_number > 1 and a.state == AttemptState.COMPLETED for a in made)
+    assert any(a.attempt_number == 1 and a.state != AttemptState.COMPLETED for a in made)
