@@ -69,17 +69,6 @@ class Attempt(models.Model):
     def __str__(self):
         return f"{self.user} · {self.exam} #{self.attempt_number}"
 
-    # What ScoreTally keys on; from_db remembers their stored values so a save knows what changed.
-    RANKING_ATTNAMES = ("exam_id", "score", "state", "attempt_number")
-    loaded_ranking: dict | None = None
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        if all(name in field_names for name in cls.RANKING_ATTNAMES):
-            instance.loaded_ranking = {name: getattr(instance, name) for name in cls.RANKING_ATTNAMES}
-        return instance
-
     @property
     def is_open(self) -> bool:
         return self.state in OPEN_STATES
@@ -131,9 +120,9 @@ class ScoreTally(models.Model):
 
     Counting the attempts that scored more than one attempt is a scan of up to every attempt of the
     exam (a million on exam day); an exam has only as many distinct scores as its marking allows,
-    so summing this table's rows is cheap whatever the number of attempts. attempts/signals.py
-    keeps it in step with every write of an attempt; `manage.py rebuild_score_tallies` rebuilds it
-    after a bulk load.
+    so summing this table's rows is cheap whatever the number of attempts. The services that end or
+    re-score an attempt move its count (attempts/tallies.py); writes around them (update(), bulk
+    inserts, SQL) do not: `manage.py rebuild_score_tallies` recounts it.
     """
 
     exam = models.ForeignKey("exams.Exam", on_delete=models.CASCADE, related_name="score_tallies")

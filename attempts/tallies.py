@@ -1,25 +1,33 @@
-"""Writes to ScoreTally, the per-exam count of ranked attempts at each score.
+"""ScoreTally: per exam, how many ranked attempts (models.RANKED) have each score.
 
-A ranked attempt is a completed first attempt. Ranks and percentiles are sums over an exam's
-tallies: with tallies {9: 1, 7: 2, 5: 1}, an attempt scoring 7 has 1 ranked attempt above it
-(rank 2) and 3 of 4 at or below it (percentile 75).
+Ranks and percentiles are sums over an exam's tallies: with tallies {9: 1, 7: 2, 5: 1}, an attempt
+scoring 7 has 1 ranked attempt above it of 4 (scoring.rank_and_percentile: rank 2, percentile 75).
+
+Who moves them: the services that make an attempt ranked or change a ranked score (services._complete
+and services._rescore), in the transaction that saves the attempt, and a post_delete hook for
+deletions (signals.py: a user removed, an attempt deleted in the admin). Nothing else does (update(),
+bulk_create, COPY and raw SQL leave them behind); `manage.py rebuild_score_tallies` recounts them
+(rebuild_tallies), as seed_load does after a load.
 """
 
+import logging
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 
-from .choices import AttemptState
 from .models import RANKED, Attempt, ScoreTally
 
+logger = logging.getLogger(__name__)
+
+CENTS = Decimal("0.01")
 TallyKey = tuple[int, Decimal]
 
 
-def ranked_key(*, exam_id: int, score: Decimal, state: int, attempt_number: int) -> TallyKey | None:
-    """The tally an attempt counts in, or None when it is not ranked."""
-    if state == AttemptState.COMPLETED and attempt_number == 1:
-        return exam_id, Decimal(score).quantize(Decimal("0.01"))
+def tally_key(attempt: Attempt) -> TallyKey | None:
+    """The tally an attempt counts in, (exam id, score), or None when it is not ranked."""
+    if attempt.is_ranked:
+        return attempt.exam_id, Decimal(attempt.score).quantize(CENTS)
     return None
 
 
@@ -36,8 +44,15 @@ def tally_move(before: TallyKey | None, after: TallyKey | None) -> None:
 def _add(exam_id: int, score: Decimal, delta: int) -> None:
     rows = ScoreTally.objects.filter(exam_id=exam_id, score=score)
     if delta < 0:
-        # A tally out of step (rows written around the ORM) must not turn a delete into a crash.
-        rows.filter(count__gte=-delta).update(count=F("count") + delta)
+        # A count never goes below zero, and a delete never fails for a tally: finding nothing to
+        # take away means the tally was already out of step (rows written around the services).
+        if not rows.filter(count__gte=-delta).update(count=F("count") + delta):
+            logger.warning(
+                "Score tally drift: exam %s has no ranked attempt at %s to take away; "
+                "run `manage.py rebuild_score_tallies`.",
+                exam_id,
+                score,
+            )
         return
     if rows.update(count=F("count") + delta):
         return

@@ -1,5 +1,10 @@
-"""Score tallies stay in step with attempts, so ranks read from them equal ranks counted from attempts."""
+"""Score tallies: who moves them, how they are recounted, and ranks read from them.
 
+The services that end and re-score attempts move the tallies, and a delete hook covers cascades and
+the admin's delete; nothing else does.
+"""
+
+import logging
 import random
 from decimal import Decimal as D
 from io import StringIO
@@ -12,11 +17,18 @@ from attempts import scoring
 from attempts.choices import AttemptState
 from attempts.models import RANKED, Attempt, ScoreTally
 from attempts.selectors import NOT_RANKED, ranked_attempts, standing, with_standing
-from attempts.services import attempt_end, attempt_rescore, item_mark_essay
+from attempts.services import (
+    attempt_create,
+    attempt_end,
+    attempt_rescore,
+    attempt_save_item,
+    end_overdue_attempts,
+    item_mark_essay,
+)
 from attempts.tallies import rebuild_tallies
 from tests.factories import AttemptFactory, ExamFactory, UserFactory
 
-from .conftest import build_exam
+from .conftest import build_exam, correct_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -44,23 +56,26 @@ def test_the_sql_and_the_python_spelling_of_ranked_agree():
     assert len(in_python) == 1  # only the completed first attempt
 
 
-# --- Attempt writes move the tallies --------------------------------------------------------
+# --- The services move the tallies -----------------------------------------------------------
 
 
-def test_completed_first_attempts_are_counted_and_retakes_and_running_ones_are_not():
-    exam = ExamFactory()
-    AttemptFactory(exam=exam, completed=True, score=D("7"))
-    AttemptFactory(exam=exam, completed=True, score=D("7"))
-    AttemptFactory(exam=exam, completed=True, score=D("9"), attempt_number=2)
-    AttemptFactory(exam=exam, score=D("3"))
-    assert tallies(exam) == {D("7.00"): 2}
-
-
-def test_ending_an_attempt_counts_its_score(student, now):
+def test_ending_a_first_attempt_counts_its_score_and_ending_a_retake_does_not(student, now):
     exam = build_exam("RR", start_date=now - timezone.timedelta(days=1))
-    attempt = Attempt.objects.create(exam=exam, user=student, date=now, clock_checked_at=now)
+    first = attempt_create(user=student, exam=exam, now=now)
     assert tallies(exam) == {}
-    attempt_end(attempt=attempt, now=now)
+    attempt_end(attempt=first, now=now)
+    assert tallies(exam) == {D("0.00"): 1}
+    retake = attempt_create(user=student, exam=exam, now=now)
+    for item in retake.items.select_related("question"):
+        attempt_save_item(attempt=retake, item=item, selected_answers=correct_ids(item.question), now=now)
+    attempt_end(attempt=retake, now=now)
+    assert tallies(exam) == {D("0.00"): 1}
+
+
+def test_the_sweep_counts_the_attempts_it_ends(student, now):
+    exam = build_exam("R", start_date=now - timezone.timedelta(days=1), end_date=now + MINUTE)
+    attempt_create(user=student, exam=exam, now=now)
+    assert end_overdue_attempts(now=now + 2 * MINUTE) == 1
     assert tallies(exam) == {D("0.00"): 1}
 
 
@@ -71,6 +86,8 @@ def test_marking_an_essay_moves_the_attempt_to_its_new_score(student, now):
     attempt_end(attempt=attempt, now=now)
     item_mark_essay(item=item, marks=D("1"), now=now)
     assert tallies(exam) == {D("1.00"): 1}
+    item_mark_essay(item=item, marks=None, now=now)
+    assert tallies(exam) == {D("0.00"): 1}
 
 
 def test_rescoring_after_a_key_change_moves_the_count():
@@ -89,7 +106,37 @@ def test_deleting_attempts_or_their_user_takes_them_out():
     assert tallies(exam) == {D("4.00"): 1}
 
 
-def test_rebuild_gives_the_tallies_the_writes_kept():
+def test_a_save_outside_the_services_moves_no_tally(student):
+    exam = ExamFactory()
+    attempt = Attempt.objects.create(exam=exam, user=student, state=AttemptState.COMPLETED, score=D("3"))
+    attempt.score = D("4")
+    attempt.save()
+    Attempt(pk=attempt.pk, exam=exam, user=student, state=AttemptState.COMPLETED, score=D("5")).save()
+    assert tallies(exam) == {}
+
+
+def test_taking_away_what_a_tally_does_not_hold_is_logged_as_drift_and_stops_at_zero(caplog):
+    exam = ExamFactory()
+    counted = AttemptFactory(exam=exam, completed=True, score=D("2"))
+    # Inserted around the services, so in no tally.
+    (uncounted,) = Attempt.objects.bulk_create(
+        [Attempt(exam=exam, user=UserFactory(), state=AttemptState.COMPLETED, score=D("2"))]
+    )
+    with caplog.at_level(logging.WARNING, logger="attempts.tallies"):
+        uncounted.delete()  # takes the other's count: a tally cannot tell its attempts apart
+        assert caplog.records == []
+        counted.delete()
+    assert ScoreTally.objects.get(exam=exam).count == 0
+    assert [r.getMessage() for r in caplog.records] == [
+        f"Score tally drift: exam {exam.pk} has no ranked attempt at 2.00 to take away; "
+        "run `manage.py rebuild_score_tallies`."
+    ]
+
+
+# --- Recounting ----------------------------------------------------------------------------
+
+
+def test_rebuild_gives_the_tallies_the_services_kept():
     exams = ExamFactory.create_batch(2)
     rng = random.Random(7)
     for _ in range(40):
