@@ -122,7 +122,7 @@ class ScoreTally(models.Model):
     exam (a million on exam day); an exam has only as many distinct scores as its marking allows,
     so summing this table's rows is cheap whatever the number of attempts. The services that end or
     re-score an attempt move its count (attempts/tallies.py); writes around them (update(), bulk
-    inserts, SQL) do not: `manage.py rebuild_score_tallies` recounts it.
+    inserts, SQL) do not: `manage.py check_score_tallies` finds the drift, `--repair` recounts.
     """
 
     exam = models.ForeignKey("exams.Exam", on_delete=models.CASCADE, related_name="score_tallies")

@@ -5,16 +5,17 @@ scoring 7 has 1 ranked attempt above it of 4 (scoring.rank_and_percentile: rank 
 
 Who moves them: the services that make an attempt ranked or change a ranked score (services._complete
 and services._rescore), in the transaction that saves the attempt, and a post_delete hook for
-deletions (signals.py: a user removed, an attempt deleted in the admin). Nothing else does (update(),
-bulk_create, COPY and raw SQL leave them behind); `manage.py rebuild_score_tallies` recounts them
-(rebuild_tallies), as seed_load does after a load.
+deletions (signals.py: a user removed, an attempt deleted in the admin). Nothing else does: update(),
+bulk_create, COPY and raw SQL leave them behind. `manage.py check_score_tallies` compares them with a
+recount (tally_drift) and `--repair` rewrites them (rebuild_tallies), as seed_load does after a load.
 """
 
 import logging
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, QuerySet
 
 from .models import RANKED, Attempt, ScoreTally
 
@@ -49,7 +50,7 @@ def _add(exam_id: int, score: Decimal, delta: int) -> None:
         if not rows.filter(count__gte=-delta).update(count=F("count") + delta):
             logger.warning(
                 "Score tally drift: exam %s has no ranked attempt at %s to take away; "
-                "run `manage.py rebuild_score_tallies`.",
+                "run `manage.py check_score_tallies --repair`.",
                 exam_id,
                 score,
             )
@@ -64,15 +65,58 @@ def _add(exam_id: int, score: Decimal, delta: int) -> None:
         rows.update(count=F("count") + delta)
 
 
+# --- Checking and recounting -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A tally that disagrees with the attempts: `tallied` kept, `counted` ranked attempts found."""
+
+    exam_id: int
+    score: Decimal
+    tallied: int
+    counted: int
+
+
+def ranked_score_counts(*, exam_ids: list[int] | None = None) -> QuerySet:
+    """The recount: ranked attempts grouped by exam and score, rows of exam_id, score, n (one query)."""
+    ranked = Attempt.objects.filter(RANKED)
+    if exam_ids is not None:
+        ranked = ranked.filter(exam_id__in=exam_ids)
+    return ranked.order_by().values("exam_id", "score").annotate(n=Count("id"))
+
+
+def counted_tallies(*, exam_ids: list[int] | None = None) -> dict[TallyKey, int]:
+    """What the tallies should hold, from the recount."""
+    return {(c["exam_id"], c["score"]): c["n"] for c in ranked_score_counts(exam_ids=exam_ids).iterator()}
+
+
+def kept_tallies(*, exam_ids: list[int] | None = None) -> dict[TallyKey, int]:
+    """The tallies as stored; a row at zero counts as no row."""
+    rows = ScoreTally.objects.filter(count__gt=0)
+    if exam_ids is not None:
+        rows = rows.filter(exam_id__in=exam_ids)
+    return {(t.exam_id, t.score): t.count for t in rows.iterator()}
+
+
+def tally_drift(*, exam_ids: list[int] | None = None) -> list[Drift]:
+    """Every tally that differs from a recount, by exam and score; [] when they all agree."""
+    kept, counted = kept_tallies(exam_ids=exam_ids), counted_tallies(exam_ids=exam_ids)
+    return [
+        Drift(exam_id, score, kept.get((exam_id, score), 0), counted.get((exam_id, score), 0))
+        for exam_id, score in sorted(kept.keys() | counted.keys())
+        if kept.get((exam_id, score), 0) != counted.get((exam_id, score), 0)
+    ]
+
+
 @transaction.atomic
 def rebuild_tallies(*, exam_ids: list[int] | None = None) -> int:
-    """Recount the tallies from the attempts (after a bulk load); how many tally rows it wrote."""
-    ranked = Attempt.objects.filter(RANKED)
+    """Rewrite the tallies from a recount (after a bulk load, or to repair drift); rows written."""
     tallies = ScoreTally.objects.all()
     if exam_ids is not None:
-        ranked, tallies = ranked.filter(exam_id__in=exam_ids), tallies.filter(exam_id__in=exam_ids)
+        tallies = tallies.filter(exam_id__in=exam_ids)
     tallies.delete()
-    counts = ranked.order_by().values("exam_id", "score").annotate(n=Count("id"))
-    rows = [ScoreTally(exam_id=c["exam_id"], score=c["score"], count=c["n"]) for c in counts.iterator()]
+    counted = counted_tallies(exam_ids=exam_ids)
+    rows = [ScoreTally(exam_id=exam_id, score=score, count=n) for (exam_id, score), n in counted.items()]
     ScoreTally.objects.bulk_create(rows, batch_size=5000)
     return len(rows)

@@ -1,7 +1,7 @@
-"""Score tallies: who moves them, how they are recounted, and ranks read from them.
+"""Score tallies: who moves them, how drift is found and repaired, and ranks read from them.
 
-The services that end and re-score attempts move the tallies, and a delete hook covers cascades and
-the admin's delete; nothing else does.
+The services that end and re-score attempts move the tallies, a delete hook covers cascades and the
+admin's delete, and check_score_tallies compares them with a recount of the ranked attempts.
 """
 
 import logging
@@ -11,6 +11,8 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
 from django.utils import timezone
 
 from attempts import scoring
@@ -25,10 +27,11 @@ from attempts.services import (
     end_overdue_attempts,
     item_mark_essay,
 )
-from attempts.tallies import rebuild_tallies
+from attempts.tallies import kept_tallies, rebuild_tallies, tally_drift
+from exams.models import Exam
 from tests.factories import AttemptFactory, ExamFactory, UserFactory
 
-from .conftest import build_exam, correct_ids
+from .conftest import build_exam, correct_ids, wrong_ids
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +40,12 @@ MINUTE = timezone.timedelta(minutes=1)
 
 def tallies(exam) -> dict:
     return {t.score: t.count for t in ScoreTally.objects.filter(exam=exam) if t.count}
+
+
+def check(*args) -> str:
+    out = StringIO()
+    call_command("check_score_tallies", *args, stdout=out)
+    return out.getvalue()
 
 
 # --- What a ranked attempt is ----------------------------------------------------------------
@@ -113,6 +122,7 @@ def test_a_save_outside_the_services_moves_no_tally(student):
     attempt.save()
     Attempt(pk=attempt.pk, exam=exam, user=student, state=AttemptState.COMPLETED, score=D("5")).save()
     assert tallies(exam) == {}
+    assert [(d.score, d.tallied, d.counted) for d in tally_drift()] == [(D("5.00"), 0, 1)]
 
 
 def test_taking_away_what_a_tally_does_not_hold_is_logged_as_drift_and_stops_at_zero(caplog):
@@ -122,6 +132,7 @@ def test_taking_away_what_a_tally_does_not_hold_is_logged_as_drift_and_stops_at_
     (uncounted,) = Attempt.objects.bulk_create(
         [Attempt(exam=exam, user=UserFactory(), state=AttemptState.COMPLETED, score=D("2"))]
     )
+    assert [(d.tallied, d.counted) for d in tally_drift()] == [(1, 2)]
     with caplog.at_level(logging.WARNING, logger="attempts.tallies"):
         uncounted.delete()  # takes the other's count: a tally cannot tell its attempts apart
         assert caplog.records == []
@@ -129,11 +140,39 @@ def test_taking_away_what_a_tally_does_not_hold_is_logged_as_drift_and_stops_at_
     assert ScoreTally.objects.get(exam=exam).count == 0
     assert [r.getMessage() for r in caplog.records] == [
         f"Score tally drift: exam {exam.pk} has no ranked attempt at 2.00 to take away; "
-        "run `manage.py rebuild_score_tallies`."
+        "run `manage.py check_score_tallies --repair`."
     ]
+    assert tally_drift() == []
 
 
-# --- Recounting ----------------------------------------------------------------------------
+# --- Finding and repairing drift -------------------------------------------------------------
+
+
+def test_check_finds_a_score_changed_by_update_and_repair_fixes_it():
+    exams = ExamFactory.create_batch(2)
+    for exam in exams:
+        AttemptFactory.create_batch(2, exam=exam, completed=True, score=D("3"))
+    moved = AttemptFactory(exam=exams[0], completed=True, score=D("3"))
+    assert check() == "Score tallies agree with the attempts.\n"
+
+    Attempt.objects.filter(pk=moved.pk).update(score=D("7.5"))
+
+    out = StringIO()
+    with pytest.raises(CommandError) as failed:
+        call_command("check_score_tallies", stdout=out)
+    assert failed.value.returncode == 1
+    assert out.getvalue().splitlines() == [
+        f"exam {exams[0].pk} score 3.00: tallied 3, counted 2",
+        f"exam {exams[0].pk} score 7.50: tallied 0, counted 1",
+    ]
+    assert "2 score tallies of 1 exam(s) differ" in str(failed.value)
+    # --exam narrows the check: the other exam is in step.
+    assert check("--exam", str(exams[1].pk)) == "Score tallies agree with the attempts.\n"
+
+    assert check("--repair").endswith(f"Repaired the score tallies of exam(s) {exams[0].pk}.\n")
+    assert tallies(exams[0]) == {D("3.00"): 2, D("7.50"): 1}
+    assert tallies(exams[1]) == {D("3.00"): 2}
+    assert check() == "Score tallies agree with the attempts.\n"
 
 
 def test_rebuild_gives_the_tallies_the_services_kept():
@@ -151,6 +190,105 @@ def test_rebuild_gives_the_tallies_the_services_kept():
     call_command("rebuild_score_tallies", stdout=StringIO())
     assert {exam.pk: tallies(exam) for exam in exams} == kept
     assert rebuild_tallies(exam_ids=[exams[0].pk]) == len(kept[exams[0].pk])
+
+
+@pytest.fixture
+def admin_browser(client, staff):
+    client.force_login(staff)
+    return client
+
+
+def test_a_mixed_workload_through_the_services_and_the_admin_leaves_no_drift(admin_browser, now):
+    """Creates, answers, ends, the sweep, retakes, essay marks, re-scores, deletes: tallies keep up."""
+    start = {"start_date": now - timezone.timedelta(days=1), "allow_retake": True, "enable_ranks": True}
+    exam = build_exam("RRE", negative_marks=D("0.5"), **start)
+    other = build_exam("R", **start)
+    students = UserFactory.create_batch(9)
+
+    def sit(user, *, exam=exam, right=(), wrong=(), essay="", at=now):
+        attempt = attempt_create(user=user, exam=exam, now=at)
+        for n, item in enumerate(attempt.items.select_related("question").order_by("order")):
+            if n in right:
+                attempt_save_item(
+                    attempt=attempt, item=item, selected_answers=correct_ids(item.question), now=at
+                )
+            elif n in wrong:
+                attempt_save_item(
+                    attempt=attempt, item=item, selected_answers=wrong_ids(item.question)[:1], now=at
+                )
+            elif essay and item.question.type == "E":
+                attempt_save_item(attempt=attempt, item=item, essay_text=essay, now=at)
+        return attempt
+
+    attempt_end(attempt=sit(students[0], right=(0, 1)), now=now)
+    essayist = sit(students[1], right=(0,), wrong=(1,), essay="Words.")
+    attempt_end(attempt=essayist, now=now)
+    attempt_end(attempt=sit(students[2]), now=now)
+    attempt_end(attempt=sit(students[2], right=(0, 1)), now=now)  # a retake
+    overdue = sit(students[3], wrong=(0,))
+    Attempt.objects.filter(pk=overdue.pk).update(time_taken=timezone.timedelta(minutes=30))
+    assert end_overdue_attempts(now=now) == 1
+    sit(students[4], right=(0,))  # left running
+    by_admin_action = sit(students[5], right=(1,))
+    deleted_in_admin = sit(students[6], right=(0, 1))
+    attempt_end(attempt=deleted_in_admin, now=now)
+    attempt_end(attempt=sit(students[7], wrong=(0, 1)), now=now)
+    other_attempt = attempt_end(attempt=sit(students[8], exam=other, right=(0,)), now=now)
+    changelist = reverse("admin:attempts_attempt_changelist")
+    post = admin_browser.post
+    assert (
+        post(changelist, {"action": "end_attempts", "_selected_action": [by_admin_action.pk]}).status_code
+        == 302
+    )
+    # Worth 1 each, −0.5 when wrong: first attempts scored 2, 0.5 (essay pending), 0, −0.5, 1, 2, −1.
+    assert tallies(exam) == {
+        D("2.00"): 2,
+        D("0.50"): 1,
+        D("0.00"): 1,
+        D("-0.50"): 1,
+        D("1.00"): 1,
+        D("-1.00"): 1,
+    }
+
+    # Essay marks, from the admin's marking page and the service: 0.5 → 1.5 → 1.
+    essay = essayist.items.get(question__type="E")
+    assert (
+        post(reverse("admin:exams_exam_essays", args=[exam.pk]), {f"marks-{essay.pk}": "1"}).status_code
+        == 302
+    )
+    assert tallies(exam)[D("1.50")] == 1
+    item_mark_essay(item=essay, marks=D("0.5"), now=now)
+    assert tallies(exam)[D("1.00")] == 2 and D("1.50") not in tallies(exam)
+
+    # The first question's key changes; every completed attempt is re-scored, from the admin and not.
+    first = exam.exam_questions.order_by("order").first().question
+    right, wrong = correct_ids(first), wrong_ids(first)
+    first.answers.filter(pk__in=right).update(is_correct=False)
+    first.answers.filter(pk=wrong[0]).update(is_correct=True)
+    completed = list(Attempt.objects.filter(exam=exam, state=AttemptState.COMPLETED))
+    rescore = {"action": "rescore_attempts", "_selected_action": [a.pk for a in completed[:4]]}
+    assert post(changelist, rescore).status_code == 302
+    for attempt in completed[4:]:
+        attempt_rescore(attempt=attempt)
+    # A right first answer is now wrong (−1.5), a wrong one right (+1.5).
+    assert tallies(exam) == {D("0.50"): 3, D("-0.50"): 1, D("0.00"): 1, D("1.00"): 2}
+
+    # Deletes: an attempt from its page and one from the list, a user (cascade), an exam.
+    yes = {"post": "yes"}
+    assert post(reverse("admin:attempts_attempt_delete", args=[deleted_in_admin.pk]), yes).status_code == 302
+    first_of_retaker = Attempt.objects.get(user=students[2], attempt_number=1)
+    delete = {"action": "delete_selected", "_selected_action": [first_of_retaker.pk], **yes}
+    assert post(changelist, delete).status_code == 302
+    assert post(reverse("admin:accounts_user_delete", args=[students[7].pk]), yes).status_code == 302
+    refused = post(reverse("admin:exams_exam_delete", args=[exam.pk]), yes)
+    assert refused.status_code == 200 and Exam.objects.filter(pk=exam.pk).exists()  # it has attempts
+    assert post(reverse("admin:attempts_attempt_delete", args=[other_attempt.pk]), yes).status_code == 302
+    assert post(reverse("admin:exams_exam_delete", args=[other.pk]), yes).status_code == 302
+
+    assert not Exam.objects.filter(pk=other.pk).exists()
+    assert tallies(exam) == {D("0.50"): 1, D("-0.50"): 1, D("1.00"): 2}
+    assert check() == "Score tallies agree with the attempts.\n"
+    assert sum(kept_tallies().values()) == ranked_attempts().count() == 4
 
 
 # --- Ranks served from the tallies equal the rule over the ranked scores --------------------
