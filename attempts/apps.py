@@ -6,4 +6,4 @@ class AttemptsConfig(AppConfig):
     verbose_name = "Attempts"
 
     def ready(self):
-        from . import signals  # noqa: F401  (connects the ScoreTally receivers)
+        from . import signals  # noqa: F401  (connects the ScoreTally delete hook)

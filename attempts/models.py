@@ -8,6 +8,10 @@ from django.utils import timezone
 
 from .choices import OPEN_STATES, AttemptResult, AttemptState, ItemResult
 
+# A ranked attempt is a completed first attempt: ranks and percentiles count these by score. RANKED
+# says it in SQL, Attempt.is_ranked for one instance; tests/attempts/test_tallies.py keeps them equal.
+RANKED = Q(state=AttemptState.COMPLETED, attempt_number=1)
+
 
 class Attempt(models.Model):
     """One sitting of one exam by one user. Scores and counts are written once, when it ends."""
@@ -56,27 +60,14 @@ class Attempt(models.Model):
             models.Index(fields=["correct_count", "id"], name="attempt_correct_count"),
             models.Index(fields=["incorrect_count", "id"], name="attempt_incorrect_count"),
             models.Index(fields=["unanswered_count", "id"], name="attempt_unanswered_count"),
-            # Ranks and percentiles count the completed first attempts of an exam by score.
-            models.Index(
-                fields=["exam", "score"],
-                condition=Q(state=AttemptState.COMPLETED, attempt_number=1),
-                name="attempt_ranked_score",
-            ),
+            # An exam's ranked attempts in score order. Ranks no longer read it (they sum ScoreTally),
+            # and a tally recount reads all of an exam's ranked rows, which PostgreSQL takes from the
+            # exam index: bench/prepare.py's walk to an exam's median attempt is its one reader.
+            models.Index(fields=["exam", "score"], condition=RANKED, name="attempt_ranked_score"),
         ]
 
     def __str__(self):
         return f"{self.user} · {self.exam} #{self.attempt_number}"
-
-    # What ScoreTally keys on; from_db remembers their stored values so a save knows what changed.
-    RANKING_ATTNAMES = ("exam_id", "score", "state", "attempt_number")
-    loaded_ranking: dict | None = None
-
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        if all(name in field_names for name in cls.RANKING_ATTNAMES):
-            instance.loaded_ranking = {name: getattr(instance, name) for name in cls.RANKING_ATTNAMES}
-        return instance
 
     @property
     def is_open(self) -> bool:
@@ -85,6 +76,11 @@ class Attempt(models.Model):
     @property
     def is_completed(self) -> bool:
         return self.state == AttemptState.COMPLETED
+
+    @property
+    def is_ranked(self) -> bool:
+        """RANKED for this instance: a completed first attempt."""
+        return self.state == AttemptState.COMPLETED and self.attempt_number == 1
 
     @property
     def remaining_time(self) -> timedelta | None:
@@ -124,9 +120,9 @@ class ScoreTally(models.Model):
 
     Counting the attempts that scored more than one attempt is a scan of up to every attempt of the
     exam (a million on exam day); an exam has only as many distinct scores as its marking allows,
-    so summing this table's rows is cheap whatever the number of attempts. attempts/signals.py
-    keeps it in step with every write of an attempt; `manage.py rebuild_score_tallies` rebuilds it
-    after a bulk load.
+    so summing this table's rows is cheap whatever the number of attempts. The services that end or
+    re-score an attempt move its count (attempts/tallies.py); writes around them (update(), bulk
+    inserts, SQL) do not: `manage.py check_score_tallies` finds the drift, `--repair` recounts.
     """
 
     exam = models.ForeignKey("exams.Exam", on_delete=models.CASCADE, related_name="score_tallies")

@@ -222,27 +222,28 @@ def attempt_totals(
     )
 
 
-def rank(higher_count: int) -> int:
-    """1 + the number of ranked attempts that scored strictly more; ties share a rank.
+def rank_and_percentile(*, higher: int, ranked: int) -> tuple[int, Decimal]:
+    """Where a score stands among an exam's `ranked` scores, `higher` of which are strictly higher.
 
-    Scores 9, 7, 7, 5: the 9 is rank 1, both 7s rank 2, the 5 rank 4.
+    The one rank and percentile rule: selectors.standing feeds it the two counts SQL sums from the
+    score tallies; rank_among counts them in a list. Ranked scores 9, 7, 7, 5:
+    - Rank: 1 + the scores strictly higher, so ties share a rank and the next one is skipped: the
+      9 ranks 1, both 7s rank 2, the 5 ranks 4.
+    - Percentile: the share of ranked scores at most this one, 100 × (ranked − higher) / ranked,
+      two decimals, halves up: the 9 → 100.00, each 7 → 75.00, the 5 → 25.00. 2 of 3 → 66.67;
+      1 of 32 → 3.13 (3.125 rounds up); none ranked → 0.00.
+    - A score that is not among them (a retake's) stands where it would: 8 → rank 2, 75.00.
     """
-    return 1 + higher_count
-
-
-def percentile(at_or_below_count: int, ranked_count: int) -> Decimal:
-    """100 × (ranked attempts scoring ≤ this one) / (ranked attempts), two decimals; 0 when none.
-
-    Scores 9, 7, 7, 5: the 9 → 100.00, each 7 → 75.00, the 5 → 25.00; 2 of 3 → 66.67.
-    """
-    if ranked_count <= 0:
-        return ZERO.quantize(CENTS)
-    return (HUNDRED * at_or_below_count / ranked_count).quantize(CENTS, rounding=ROUND_HALF_UP)
+    rank = 1 + higher
+    if ranked <= 0:
+        return rank, ZERO.quantize(CENTS)
+    return rank, (HUNDRED * (ranked - higher) / ranked).quantize(CENTS, rounding=ROUND_HALF_UP)
 
 
 def rank_among(score: Decimal, scores: Iterable[Decimal]) -> tuple[int, Decimal]:
-    """(rank, percentile) of `score` in a list of ranked scores that includes it."""
+    """(rank, percentile) of `score` among a list of ranked scores: rank_and_percentile, counted here.
+
+    rank_among(7, [9, 7, 7, 5]) → (2, 75.00); rank_among(8, [9, 7, 7, 5]) → (2, 75.00).
+    """
     scores = list(scores)
-    higher = sum(1 for s in scores if s > score)
-    at_or_below = sum(1 for s in scores if s <= score)
-    return rank(higher), percentile(at_or_below, len(scores))
+    return rank_and_percentile(higher=sum(1 for s in scores if s > score), ranked=len(scores))

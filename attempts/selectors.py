@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 
 from exams import errors as exam_errors
 from exams.choices import QuestionType
@@ -13,27 +13,29 @@ from exams.models import Answer, Exam, ExamQuestion, Section, Subject
 from exams.selectors import exams_visible_to
 from testpress.queries import subquery_count, subquery_sum
 
-from . import errors
+from . import errors, scoring
 from .choices import OPEN_STATES, AttemptState, ItemResult
-from .models import Attempt, AttemptItem, ScoreTally
+from .models import RANKED, Attempt, AttemptItem, ScoreTally
 
 NOT_RANKED = "NA"
 
 
 def ranked_attempts() -> QuerySet[Attempt]:
-    """The attempts ranks are counted among: completed first attempts (index attempt_ranked_score)."""
-    return Attempt.objects.filter(state=AttemptState.COMPLETED, attempt_number=1)
+    """The attempts ranks are counted among: completed first attempts (models.RANKED)."""
+    return Attempt.objects.filter(RANKED)
 
 
 def with_standing(queryset: QuerySet[Attempt]) -> QuerySet[Attempt]:
-    """Annotate what rank, percentile and remaining_attempts need, as subqueries: one SELECT a page."""
+    """Annotate what rank, percentile and remaining_attempts need, as subqueries: one SELECT a page.
+
+    ranked_count: the exam's ranked attempts; ranked_above_count: those that scored strictly more.
+    """
     # Sums over the exam's score tallies (attempts/tallies.py), not counts of its attempts: the cost
     # follows the number of distinct scores, not the million attempts of an exam day.
     tallies = ScoreTally.objects.filter(exam=OuterRef("exam_id"))
     return queryset.select_related("user").annotate(
         ranked_count=subquery_sum(tallies, "count"),
         ranked_above_count=subquery_sum(tallies.filter(score__gt=OuterRef("score")), "count"),
-        ranked_at_or_below_count=F("ranked_count") - F("ranked_above_count"),
         user_attempts_count=subquery_count(
             Attempt.objects.filter(exam=OuterRef("exam_id"), user=OuterRef("user_id"))
         ),
@@ -140,23 +142,20 @@ class Standing:
 
 
 def standing(attempt: Attempt, *, now: datetime) -> Standing:
-    """Rank and percentile of an attempt annotated by with_standing.
+    """Rank and percentile of an attempt annotated by with_standing: scoring.rank_and_percentile.
 
-    Rank: 1 + the ranked attempts that scored strictly more, so ties share a rank (scores 9, 7, 7, 5
-    rank 1, 2, 2, 4). It is "NA" (and max_rank 0) until the exam publishes ranks, and for an
-    attempt that is not completed. Percentile: the share of ranked attempts scoring at most as much,
-    two decimals (the 7s above: 3 of 4, 75.00); 0 for an attempt that is not completed.
+    Rank is "NA" (and max_rank 0) until the exam publishes ranks, and for an attempt that is not
+    completed; percentile is 0 for an attempt that is not completed. A completed retake, which is
+    not ranked itself, stands where its score would among the ranked attempts.
     """
     if not attempt.is_completed:
         return Standing(rank=NOT_RANKED, max_rank=0, percentile=Decimal(0))
-    percentile = Decimal(0)
-    if attempt.ranked_count:
-        percentile = (Decimal(100 * attempt.ranked_at_or_below_count) / attempt.ranked_count).quantize(
-            Decimal("0.01"), rounding=ROUND_HALF_UP
-        )
+    rank, percentile = scoring.rank_and_percentile(
+        higher=attempt.ranked_above_count, ranked=attempt.ranked_count
+    )
     if not attempt.exam.ranks_published(now):
         return Standing(rank=NOT_RANKED, max_rank=0, percentile=percentile)
-    return Standing(rank=1 + attempt.ranked_above_count, max_rank=attempt.ranked_count, percentile=percentile)
+    return Standing(rank=rank, max_rank=attempt.ranked_count, percentile=percentile)
 
 
 def admin_attempt_list() -> QuerySet[Attempt]:

@@ -12,6 +12,8 @@ Rules every service keeps:
   back on a crash only, never on a refusal. A caller that rolls back on the refusal loses the
   completion until the sweep or the next read makes it again.
 - `now` defaults to timezone.now(); pass one value to make a request's reads and writes agree.
+- A service that makes an attempt ranked or changes a ranked score moves its score tally in the
+  same transaction (_save_scored); nothing else does (attempts/tallies.py).
 """
 
 from collections import defaultdict
@@ -27,7 +29,7 @@ from django.utils import timezone
 from exams.choices import QuestionType
 from exams.models import Answer, Exam, ExamQuestion
 
-from . import errors, scoring, timing
+from . import errors, scoring, tallies, timing
 from .choices import OPEN_STATES, AttemptState, ItemResult
 from .models import Attempt, AttemptItem
 
@@ -327,8 +329,7 @@ def attempt_rescore(*, attempt: Attempt) -> Attempt:
     locked = _lock(attempt.pk)
     if not locked.is_completed:
         raise errors.AttemptNotCompleted()
-    _score(locked)
-    locked.save(update_fields=SCORE_FIELDS)
+    _rescore(locked)
     return locked
 
 
@@ -359,8 +360,7 @@ def item_mark_essay(*, item: AttemptItem, marks: Decimal | None, now: datetime |
         marked = scoring.essay_score(marks)
         item.result, item.marks = marked.result, marked.marks
     item.save(update_fields=["result", "marks"])
-    _score(attempt)
-    attempt.save(update_fields=SCORE_FIELDS)
+    _rescore(attempt)
     return item
 
 
@@ -424,12 +424,29 @@ def _check_clock(attempt: Attempt, now: datetime) -> None:
 
 
 def _complete(attempt: Attempt, now: datetime) -> None:
+    before = tallies.tally_key(attempt)
     _tick(attempt, now)
     attempt.state = AttemptState.COMPLETED
     attempt.completed_at = now
     attempt.clock_checked_at = None
     _score(attempt)
-    attempt.save(update_fields=[*CLOCK_FIELDS, "completed_at", *SCORE_FIELDS])
+    _save_scored(attempt, before, [*CLOCK_FIELDS, "completed_at", *SCORE_FIELDS])
+
+
+def _rescore(attempt: Attempt) -> None:
+    before = tallies.tally_key(attempt)
+    _score(attempt)
+    _save_scored(attempt, before, SCORE_FIELDS)
+
+
+def _save_scored(attempt: Attempt, before: tallies.TallyKey | None, fields: list[str]) -> None:
+    """Save a locked attempt's new state or score and move its score tally along, in one transaction.
+
+    `before` is its tally as it was locked (None while it was open): an ended first attempt is
+    added to the tally of its score, a re-scored one moves from the old score's to the new one's.
+    """
+    attempt.save(update_fields=fields)
+    tallies.tally_move(before, tallies.tally_key(attempt))
 
 
 def _score(attempt: Attempt) -> None:

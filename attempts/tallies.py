@@ -1,25 +1,34 @@
-"""Writes to ScoreTally, the per-exam count of ranked attempts at each score.
+"""ScoreTally: per exam, how many ranked attempts (models.RANKED) have each score.
 
-A ranked attempt is a completed first attempt. Ranks and percentiles are sums over an exam's
-tallies: with tallies {9: 1, 7: 2, 5: 1}, an attempt scoring 7 has 1 ranked attempt above it
-(rank 2) and 3 of 4 at or below it (percentile 75).
+Ranks and percentiles are sums over an exam's tallies: with tallies {9: 1, 7: 2, 5: 1}, an attempt
+scoring 7 has 1 ranked attempt above it of 4 (scoring.rank_and_percentile: rank 2, percentile 75).
+
+Who moves them: the services that make an attempt ranked or change a ranked score (services._complete
+and services._rescore), in the transaction that saves the attempt, and a post_delete hook for
+deletions (signals.py: a user removed, an attempt deleted in the admin). Nothing else does: update(),
+bulk_create, COPY and raw SQL leave them behind. `manage.py check_score_tallies` compares them with a
+recount (tally_drift) and `--repair` rewrites them (rebuild_tallies), as seed_load does after a load.
 """
 
+import logging
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count, F, QuerySet
 
-from .choices import AttemptState
-from .models import Attempt, ScoreTally
+from .models import RANKED, Attempt, ScoreTally
 
+logger = logging.getLogger(__name__)
+
+CENTS = Decimal("0.01")
 TallyKey = tuple[int, Decimal]
 
 
-def ranked_key(*, exam_id: int, score: Decimal, state: int, attempt_number: int) -> TallyKey | None:
-    """The tally an attempt counts in, or None when it is not ranked."""
-    if state == AttemptState.COMPLETED and attempt_number == 1:
-        return exam_id, Decimal(score).quantize(Decimal("0.01"))
+def tally_key(attempt: Attempt) -> TallyKey | None:
+    """The tally an attempt counts in, (exam id, score), or None when it is not ranked."""
+    if attempt.is_ranked:
+        return attempt.exam_id, Decimal(attempt.score).quantize(CENTS)
     return None
 
 
@@ -36,8 +45,15 @@ def tally_move(before: TallyKey | None, after: TallyKey | None) -> None:
 def _add(exam_id: int, score: Decimal, delta: int) -> None:
     rows = ScoreTally.objects.filter(exam_id=exam_id, score=score)
     if delta < 0:
-        # A tally out of step (rows written around the ORM) must not turn a delete into a crash.
-        rows.filter(count__gte=-delta).update(count=F("count") + delta)
+        # A count never goes below zero, and a delete never fails for a tally: finding nothing to
+        # take away means the tally was already out of step (rows written around the services).
+        if not rows.filter(count__gte=-delta).update(count=F("count") + delta):
+            logger.warning(
+                "Score tally drift: exam %s has no ranked attempt at %s to take away; "
+                "run `manage.py check_score_tallies --repair`.",
+                exam_id,
+                score,
+            )
         return
     if rows.update(count=F("count") + delta):
         return
@@ -49,15 +65,58 @@ def _add(exam_id: int, score: Decimal, delta: int) -> None:
         rows.update(count=F("count") + delta)
 
 
+# --- Checking and recounting -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A tally that disagrees with the attempts: `tallied` kept, `counted` ranked attempts found."""
+
+    exam_id: int
+    score: Decimal
+    tallied: int
+    counted: int
+
+
+def ranked_score_counts(*, exam_ids: list[int] | None = None) -> QuerySet:
+    """The recount: ranked attempts grouped by exam and score, rows of exam_id, score, n (one query)."""
+    ranked = Attempt.objects.filter(RANKED)
+    if exam_ids is not None:
+        ranked = ranked.filter(exam_id__in=exam_ids)
+    return ranked.order_by().values("exam_id", "score").annotate(n=Count("id"))
+
+
+def counted_tallies(*, exam_ids: list[int] | None = None) -> dict[TallyKey, int]:
+    """What the tallies should hold, from the recount."""
+    return {(c["exam_id"], c["score"]): c["n"] for c in ranked_score_counts(exam_ids=exam_ids).iterator()}
+
+
+def kept_tallies(*, exam_ids: list[int] | None = None) -> dict[TallyKey, int]:
+    """The tallies as stored; a row at zero counts as no row."""
+    rows = ScoreTally.objects.filter(count__gt=0)
+    if exam_ids is not None:
+        rows = rows.filter(exam_id__in=exam_ids)
+    return {(t.exam_id, t.score): t.count for t in rows.iterator()}
+
+
+def tally_drift(*, exam_ids: list[int] | None = None) -> list[Drift]:
+    """Every tally that differs from a recount, by exam and score; [] when they all agree."""
+    kept, counted = kept_tallies(exam_ids=exam_ids), counted_tallies(exam_ids=exam_ids)
+    return [
+        Drift(exam_id, score, kept.get((exam_id, score), 0), counted.get((exam_id, score), 0))
+        for exam_id, score in sorted(kept.keys() | counted.keys())
+        if kept.get((exam_id, score), 0) != counted.get((exam_id, score), 0)
+    ]
+
+
 @transaction.atomic
 def rebuild_tallies(*, exam_ids: list[int] | None = None) -> int:
-    """Recount the tallies from the attempts (after a bulk load); how many tally rows it wrote."""
-    ranked = Attempt.objects.filter(state=AttemptState.COMPLETED, attempt_number=1)
+    """Rewrite the tallies from a recount (after a bulk load, or to repair drift); rows written."""
     tallies = ScoreTally.objects.all()
     if exam_ids is not None:
-        ranked, tallies = ranked.filter(exam_id__in=exam_ids), tallies.filter(exam_id__in=exam_ids)
+        tallies = tallies.filter(exam_id__in=exam_ids)
     tallies.delete()
-    counts = ranked.order_by().values("exam_id", "score").annotate(n=Count("id"))
-    rows = [ScoreTally(exam_id=c["exam_id"], score=c["score"], count=c["n"]) for c in counts.iterator()]
+    counted = counted_tallies(exam_ids=exam_ids)
+    rows = [ScoreTally(exam_id=exam_id, score=score, count=n) for (exam_id, score), n in counted.items()]
     ScoreTally.objects.bulk_create(rows, batch_size=5000)
     return len(rows)

@@ -34,6 +34,7 @@ def main(out: Path, day_tag: str, splits: int) -> None:
     from django.urls import resolve
     from django.utils import timezone
 
+    from attempts import scoring
     from attempts.choices import AttemptState
     from attempts.models import Attempt, AttemptItem
     from attempts.selectors import ranked_attempts, with_standing
@@ -166,12 +167,15 @@ def main(out: Path, day_tag: str, splits: int) -> None:
             cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}", params)
             plan = cursor.fetchone()[0]
             plan = json.loads(plan) if isinstance(plan, str) else plan
+        rank, _ = scoring.rank_and_percentile(
+            higher=standing.ranked_above_count, ranked=standing.ranked_count
+        )
         summary["_rank"] = {
             "ranked_attempts": ranked["n"],
             "median_ms": statistics.median(times),
             "runs": len(times),
             "explain_execution_ms": plan[0]["Execution Time"],
-            "rank": standing.ranked_above_count + 1,
+            "rank": rank,
             "of": standing.ranked_count,
         }
     summary["_examday"] = {"targets": str(out / "examday.json"), "students": len(hot)}

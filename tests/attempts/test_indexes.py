@@ -87,8 +87,8 @@ def test_every_admin_filter_and_ordering_uses_an_index(loaded, db, staff_client)
     assert scanned == {}, f"sequential scans on {table}: {scanned}"
 
 
-def test_the_ranked_lookup_uses_the_ranked_score_index(loaded, db):
-    """Rank and percentile count an exam's ranked attempts by score: never by reading the whole table."""
+def test_the_standing_lookup_never_scans_the_attempts(loaded, db):
+    """Rank and percentile sum the exam's score tallies; the attempt and its user's count are index reads."""
     attempt = ranked_attempts().order_by("id").first()
     sql, params = with_standing(Attempt.objects.filter(pk=attempt.pk)).query.sql_with_params()
     assert seq_scans_on_attempts(sql, params) == []

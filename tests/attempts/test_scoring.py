@@ -220,20 +220,31 @@ def test_totals_of_nothing():
 # Ranked scores 9, 7, 7, 5.
 @pytest.mark.parametrize(
     ("score", "rank", "percentile"),
-    [(D("9"), 1, D("100.00")), (D("7"), 2, D("75.00")), (D("5"), 4, D("25.00"))],
+    [
+        (D("9"), 1, D("100.00")),
+        (D("7"), 2, D("75.00")),
+        (D("5"), 4, D("25.00")),
+        (D("8"), 2, D("75.00")),  # a retake's score, not among them, stands where it would
+        (D("10"), 1, D("100.00")),
+        (D("4"), 5, D("0.00")),
+    ],
 )
 def test_rank_and_percentile_share_ties(score, rank, percentile):
     assert scoring.rank_among(score, [D("9"), D("7"), D("7"), D("5")]) == (rank, percentile)
 
 
 @pytest.mark.parametrize(
-    ("at_or_below", "ranked", "expected"),
-    [(2, 3, D("66.67")), (1, 3, D("33.33")), (1, 1, D("100.00")), (0, 0, D("0.00"))],
+    ("higher", "ranked", "expected"),
+    [
+        (0, 1, (1, D("100.00"))),
+        (1, 3, (2, D("66.67"))),
+        (2, 3, (3, D("33.33"))),
+        (31, 32, (32, D("3.13"))),  # 3.125: halves round up, not to even
+        (7, 8, (8, D("12.50"))),
+        (0, 0, (1, D("0.00"))),
+    ],
 )
-def test_percentile_has_two_decimals(at_or_below, ranked, expected):
-    assert scoring.percentile(at_or_below, ranked) == expected
-
-
-def test_rank_counts_only_strictly_higher_scores():
-    assert scoring.rank(0) == 1
-    assert scoring.rank(3) == 4
+def test_rank_is_one_more_than_the_higher_and_percentile_has_two_decimals(higher, ranked, expected):
+    rank, percentile = scoring.rank_and_percentile(higher=higher, ranked=ranked)
+    assert (rank, percentile) == expected
+    assert percentile.as_tuple().exponent == -2

@@ -1,3 +1,8 @@
+"""Recount every score tally from the attempts (after a bulk load); bench/run.py --reuse runs it.
+
+check_score_tallies --repair does the same for only the exams whose tallies drifted.
+"""
+
 from django.core.management.base import BaseCommand
 
 from attempts.tallies import rebuild_tallies
