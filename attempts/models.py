@@ -82,12 +82,6 @@ class Attempt(models.Model):
         """RANKED for this instance: a completed first attempt."""
         return self.state == AttemptState.COMPLETED and self.attempt_number == 1
 
-    @property
-    def remaining_time(self) -> timedelta | None:
-        if self.exam.duration is None:
-            return None
-        return max(self.exam.duration - self.time_taken, timedelta(0))
-
 
 class AttemptItem(models.Model):
     """A question as one attempt holds it: what the student answered and, after the end, what it scored."""
