@@ -173,6 +173,10 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- django-import-export -------------------------------------------------------------------
+# Exported cells that a spreadsheet would run as formulas are quoted (testpress/resources.py).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
 # --- Exam engine -----------------------------------------------------------------------------
 # The most time a single gap between two requests on an attempt may add to its clock: a phone that
 # closed the app does not burn the student's time, a slow network still counts.

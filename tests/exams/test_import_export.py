@@ -8,6 +8,7 @@ from tests.spreadsheets import (
     admin_export,
     admin_import_confirm,
     admin_import_preview,
+    formula_cells,
     read_spreadsheet,
     row_errors,
     spreadsheet,
@@ -259,3 +260,55 @@ class TestQuestionExport:
             "",
         ]
         assert exported["correct"] == "1, 3"
+
+
+class TestFormulaCells:
+    """Question text typed (or imported) as a formula must not run where the export is opened."""
+
+    FORMULAS = {
+        "question_html": '=HYPERLINK("http://evil.example","Q")',
+        "explanation_html": "-2+3+cmd|' /C calc'!A0",
+        "choice_1": "+SUM(1+1)*cmd|' /C calc'!A0",
+        "choice_2": "@SUM(1+1)*cmd|' /C calc'!A0",
+    }
+
+    @pytest.fixture
+    def questions(self, db):
+        cells = self.FORMULAS
+        question = QuestionFactory(
+            question_html=cells["question_html"], explanation_html=cells["explanation_html"], subject=None
+        )
+        AnswerFactory(question=question, text_html=cells["choice_1"], is_correct=True, order=1)
+        AnswerFactory(question=question, text_html=cells["choice_2"], order=2)
+        # A negative number is no formula and stays one.
+        numerical = QuestionFactory(numerical=True, numerical_answer=Decimal("-9.81"), subject=None)
+        return question, numerical
+
+    @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+    def test_the_export_quotes_each_cell_starting_with_a_formula_character(
+        self, browser, questions, file_format
+    ):
+        exported = admin_export(browser, Question, file_format)
+
+        headers, row, numerical_row = read_spreadsheet(exported, file_format)
+        cells = dict(zip(headers, row, strict=True))
+        assert {column: cells[column] for column in self.FORMULAS} == {
+            column: "'" + formula for column, formula in self.FORMULAS.items()
+        }
+        assert Decimal(str(dict(zip(headers, numerical_row, strict=True))["numerical_answer"])) == Decimal(
+            "-9.81"
+        )
+        if file_format == "xlsx":
+            assert formula_cells(exported) == []
+
+    @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+    def test_a_quoted_export_imports_back_to_the_same_questions(self, browser, questions, file_format):
+        before = [described(question) for question in Question.objects.all()]
+        exported = admin_export(browser, Question, file_format)
+        Question.objects.update(question_html="changed", explanation_html="", numerical_answer=Decimal("1"))
+
+        preview = admin_import_preview(browser, Question, exported, file_format)
+        assert row_errors(preview) == {}
+        admin_import_confirm(browser, Question, preview)
+
+        assert [described(question) for question in Question.objects.all()] == before
