@@ -7,6 +7,7 @@ from django.db import models
 from django.db.models import Count, Q
 
 from .choices import Difficulty, ExamType, QuestionType
+from .html import clean_html
 
 MARKS = {"max_digits": 7, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
@@ -187,6 +188,10 @@ class Direction(models.Model):
     def __str__(self):
         return self.html[:60]
 
+    def save(self, *args, **kwargs):
+        self.html = clean_html(self.html)
+        super().save(*args, **kwargs)
+
 
 class Question(models.Model):
     """A question of the bank; exams pick questions through ExamQuestion."""
@@ -224,6 +229,12 @@ class Question(models.Model):
     def __str__(self):
         return f"Q{self.pk}: {self.question_html[:60]}"
 
+    def save(self, *args, **kwargs):
+        # The apps show these in web views: nothing that runs is stored, whoever writes them.
+        self.question_html = clean_html(self.question_html)
+        self.explanation_html = clean_html(self.explanation_html)
+        super().save(*args, **kwargs)
+
 
 class Answer(models.Model):
     """One answer choice of a question (the API's `answers`)."""
@@ -238,6 +249,10 @@ class Answer(models.Model):
 
     def __str__(self):
         return self.text_html[:60]
+
+    def save(self, *args, **kwargs):
+        self.text_html = clean_html(self.text_html)
+        super().save(*args, **kwargs)
 
 
 class ExamQuestion(models.Model):

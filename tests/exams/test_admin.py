@@ -313,3 +313,23 @@ class TestAddingQuestionsFromTheBank:
         )
         assert f"Mark a correct choice on these questions: Q{unkeyed.pk}." in response.content.decode()
         assert exam.exam_questions.count() == 1
+
+
+class TestEditingAQuestion:
+    def post_change(self, browser, question, edit):
+        url = reverse("admin:exams_question_change", args=[question.pk])
+        return browser.post(url, edit(change_form_data(browser.get(url))))
+
+    def test_html_typed_in_the_form_and_its_choice_rows_is_stored_clean(self, browser):
+        question = QuestionFactory(with_choices=2)
+
+        def type_html(data):
+            data["question_html"] = '<p onmouseover="steal()">प्रश्न<script>steal()</script></p>'
+            data["explanation_html"] = '<p style="position:fixed">Because</p>'
+            data["answers-0-text_html"] = '<a href="javascript:steal()">4</a>'
+            return data
+
+        assert self.post_change(browser, question, type_html).status_code == 302
+        question.refresh_from_db()
+        assert (question.question_html, question.explanation_html) == ("<p>प्रश्न</p>", "<p>Because</p>")
+        assert question.answers.first().text_html == '<a rel="noopener noreferrer">4</a>'

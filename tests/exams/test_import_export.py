@@ -312,3 +312,20 @@ class TestFormulaCells:
         admin_import_confirm(browser, Question, preview)
 
         assert [described(question) for question in Question.objects.all()] == before
+
+
+def test_imported_html_is_stored_clean(browser):
+    row = question_row(
+        question_html='<p onclick="steal()">2 + 2?</p><script>steal()</script>',
+        explanation_html='<a href="javascript:steal()">why</a>',
+        choice_1='<img src="4.png" onerror="steal()">',
+    )
+
+    import_file(browser, [row])
+
+    question = Question.objects.get()
+    assert (question.question_html, question.explanation_html) == (
+        "<p>2 + 2?</p>",
+        '<a rel="noopener noreferrer">why</a>',
+    )
+    assert [answer.text_html for answer in question.answers.all()] == ['<img src="4.png">', "5"]
