@@ -229,8 +229,20 @@ class DirectionAdmin(CountColumnsMixin, admin.ModelAdmin):
     search_fields = ["html"]
 
 
+class AnswerFormSet(BaseInlineFormSet):
+    def clean(self):
+        """A choice an attempt has chosen is kept: ticking its Delete box is refused, naming it."""
+        super().clean()
+        deleting = [
+            form.instance.pk for form in self.forms if form.instance.pk and self._should_delete_form(form)
+        ]
+        if deleting:
+            Answer.objects.filter(pk__in=deleting).refuse_deleting_chosen()
+
+
 class AnswerInline(admin.TabularInline):
     model = Answer
+    formset = AnswerFormSet
     fields = ["order", "text_html", "is_correct"]
     extra = 0
 

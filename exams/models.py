@@ -1,10 +1,15 @@
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from html import unescape
 
+from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Count, Q
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 
 from .choices import Difficulty, ExamType, QuestionType
 from .html import clean_html
@@ -236,13 +241,65 @@ class Question(models.Model):
         super().save(*args, **kwargs)
 
 
+class AnswerQuerySet(models.QuerySet):
+    def chosen_in_attempts(self) -> list["Answer"]:
+        """These choices that an attempt has saved as its answer, in their order.
+
+        An attempt item keeps the ids of the choices picked (a JSON list, no foreign key), so the
+        database cannot protect them: a choice deleted and typed again gets a new id, and the answer
+        saved before turns wrong with no re-score able to mend it. One query for the choices, then the
+        saved answers of their questions are read until each choice is found (or there are no more).
+        """
+        choices = {answer.pk: answer for answer in self}
+        if not choices:
+            return []
+        # By name: attempts depends on exams, and exams' models load first.
+        items = apps.get_model("attempts", "AttemptItem").objects.filter(
+            question_id__in={answer.question_id for answer in choices.values()}
+        )
+        chosen = set()
+        selections = items.exclude(selected_answers=[]).order_by().values_list("selected_answers", flat=True)
+        for selected in selections.iterator(chunk_size=2000):
+            chosen.update(pk for pk in selected if pk in choices)
+            if len(chosen) == len(choices):
+                break
+        return [answer for answer in choices.values() if answer.pk in chosen]
+
+    def refuse_deleting_chosen(self) -> None:
+        """ValidationError naming each of these choices that an attempt has chosen; they must stay."""
+        chosen = self.chosen_in_attempts()
+        if chosen:
+            raise ValidationError(
+                [
+                    ValidationError(
+                        "The choice “%(choice)s” has been chosen in an attempt, so it cannot be deleted: "
+                        "change its text or whether it is correct instead.",
+                        code="choice_chosen",
+                        params={"choice": answer.label},
+                    )
+                    for answer in chosen
+                ]
+            )
+
+    def delete(self):
+        self.refuse_deleting_chosen()
+        return super().delete()
+
+
 class Answer(models.Model):
-    """One answer choice of a question (the API's `answers`)."""
+    """One answer choice of a question (the API's `answers`).
+
+    A choice some attempt has chosen cannot be deleted (AnswerQuerySet.chosen_in_attempts): delete()
+    and a queryset's delete() raise ValidationError. Editing it keeps its id, so a re-score judges
+    the saved answer against the choice as it now is.
+    """
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     text_html = models.TextField()
     is_correct = models.BooleanField(default=False)
     order = models.PositiveSmallIntegerField(default=0)
+
+    objects = AnswerQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "id"]
@@ -253,6 +310,15 @@ class Answer(models.Model):
     def save(self, *args, **kwargs):
         self.text_html = clean_html(self.text_html)
         super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        Answer.objects.filter(pk=self.pk).refuse_deleting_chosen()
+        return super().delete(*args, **kwargs)
+
+    @property
+    def label(self) -> str:
+        """The choice as staff read it in a message: its text without markup, shortened."""
+        return Truncator(unescape(strip_tags(self.text_html))).chars(60) or f"#{self.pk}"
 
 
 class ExamQuestion(models.Model):

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 
 from exams.models import Answer, Question, Subject
-from tests.factories import AnswerFactory, QuestionFactory, SubjectFactory
+from tests.factories import AnswerFactory, AttemptItemFactory, QuestionFactory, SubjectFactory
 from tests.spreadsheets import (
     admin_export,
     admin_import_confirm,
@@ -213,6 +213,41 @@ class TestQuestionImport:
         ]
         assert not Answer.objects.filter(pk=third.pk).exists()
         assert Question.objects.count() == 1
+
+    def test_a_row_leaving_out_a_chosen_choice_is_refused_naming_it(self, browser):
+        question = QuestionFactory(with_choices=3)
+        before = list(question.answers.values_list("pk", "text_html", "is_correct"))
+        AttemptItemFactory(question=question, selected_answers=[before[2][0]])
+        row = question_row(id=str(question.pk), choice_1="A", choice_2="B", correct="1")
+
+        preview = admin_import_preview(browser, Question, spreadsheet([HEADERS, row]))
+
+        assert row_errors(preview) == {
+            1: {
+                "choice_3": [
+                    "Choice 3 “Choice 3” has been chosen in an attempt, so the row must keep it "
+                    "(its text and whether it is correct may change)."
+                ]
+            }
+        }
+        assert "confirm_form" not in preview.context
+        assert list(question.answers.values_list("pk", "text_html", "is_correct")) == before
+
+    def test_a_row_may_reword_and_rekey_a_chosen_choice_which_keeps_its_id(self, browser):
+        question = QuestionFactory(with_choices=3)
+        first, second, third = question.answers.all()
+        AttemptItemFactory(question=question, selected_answers=[third.pk])
+        row = question_row(
+            id=str(question.pk), choice_1="A", choice_2="B", choice_3="C, reworded", correct="3"
+        )
+
+        import_file(browser, [row])
+
+        assert [(a.pk, a.text_html, a.is_correct) for a in question.answers.all()] == [
+            (first.pk, "A", False),
+            (second.pk, "B", False),
+            (third.pk, "C, reworded", True),
+        ]
 
 
 class TestQuestionExport:
