@@ -1,7 +1,10 @@
 from django.contrib import admin
+from django.contrib.admin import actions as admin_actions
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.template.response import TemplateResponse
 from import_export.admin import ImportExportMixin
 
+from exams.selectors import exams_left_without_batches
 from testpress.admin_columns import CountColumnsMixin, count_of
 from testpress.resources import SPREADSHEET_FORMATS
 
@@ -13,6 +16,22 @@ from .resources import UserResource
 class BatchAdmin(CountColumnsMixin, admin.ModelAdmin):
     list_display = ["name", count_of("students", "students"), "created"]
     search_fields = ["name"]
+    actions = ["delete_selected"]
+
+    # Both delete confirmations name the exams that no student will see once the batches are gone.
+
+    def render_delete_form(self, request, context):
+        context["exams_left_without_batches"] = exams_left_without_batches([context["object"].pk])
+        return super().render_delete_form(request, context)
+
+    @admin.action(permissions=["delete"], description=admin_actions.delete_selected.short_description)
+    def delete_selected(self, request, queryset):
+        response = admin_actions.delete_selected(self, request, queryset)
+        if isinstance(response, TemplateResponse):
+            response.context_data["exams_left_without_batches"] = exams_left_without_batches(
+                queryset.values_list("pk", flat=True)
+            )
+        return response
 
 
 @admin.register(User)

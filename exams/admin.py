@@ -108,8 +108,28 @@ class ExamQuestionInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ExamForm(forms.ModelForm):
+    def clean(self):
+        """Batches chosen restrict the exam; unticking the restriction while keeping them is refused.
+
+        Unticked with batches kept, the exam would open to everybody once they are deleted.
+        """
+        cleaned = super().clean()
+        if cleaned.get("batches") and not cleaned.get("restricted_to_batches"):
+            if self.initial.get("restricted_to_batches"):
+                self.add_error(
+                    "restricted_to_batches",
+                    "An exam with batches is only for them: keep this ticked, or remove the batches to "
+                    "open the exam to every student.",
+                )
+            else:
+                cleaned["restricted_to_batches"] = True
+        return cleaned
+
+
 @admin.register(Exam)
 class ExamAdmin(CountColumnsMixin, admin.ModelAdmin):
+    form = ExamForm
     list_display = [
         "title",
         "course",
@@ -130,7 +150,8 @@ class ExamAdmin(CountColumnsMixin, admin.ModelAdmin):
     readonly_fields = ["created", "modified"]
     inlines = [SectionInline, ExamQuestionInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "course", "description", "published", "batches"]}),
+        (None, {"fields": ["title", "slug", "course", "description", "published"]}),
+        ("Who may take it", {"fields": ["restricted_to_batches", "batches"]}),
         ("Schedule", {"fields": ["start_date", "end_date", "duration"]}),
         (
             "Marking",
@@ -162,6 +183,17 @@ class ExamAdmin(CountColumnsMixin, admin.ModelAdmin):
         ),
         ("Record", {"fields": ["created", "modified"]}),
     ]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        exam = form.instance
+        if exam.restricted_to_batches and not exam.batches.exists():
+            self.message_user(
+                request,
+                f"“{exam}” is only for batches but has none: no student can see it. Choose its batches, "
+                "or untick “Only for these batches” to open it to every student.",
+                messages.WARNING,
+            )
 
     def get_urls(self):
         exam_page = "<path:object_id>/{}/"

@@ -83,9 +83,18 @@ class Exam(models.Model):
     show_percentile = models.BooleanField(default=True)
     show_pass_or_fail = models.BooleanField(default=True)
     published = models.BooleanField(default=False, db_index=True)
-    batches = models.ManyToManyField(
-        "accounts.Batch", related_name="exams", blank=True, help_text="Empty: every student may take it."
+    # The fact that an exam is limited, kept apart from whom it is limited to: deleting its last
+    # batch leaves it limited to nobody rather than open to everybody.
+    restricted_to_batches = models.BooleanField(
+        "only for these batches",
+        default=False,
+        help_text=(
+            "Only students of the batches below see this exam; with none left (their batches deleted) no "
+            "student does. Ticked when batches are chosen: to open the exam to every student, remove its "
+            "batches and untick this."
+        ),
     )
+    batches = models.ManyToManyField("accounts.Batch", related_name="exams", blank=True)
     questions = models.ManyToManyField("Question", through="ExamQuestion", related_name="exams")
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)

@@ -251,6 +251,69 @@ class TestPublishingAnExam:
         assert (ready.published, empty.published) == (True, False)
 
 
+class TestWhoMayTakeAnExam:
+    def post_change(self, browser, exam, edit):
+        url = reverse("admin:exams_exam_change", args=[exam.pk])
+        return browser.post(url, edit(change_form_data(browser.get(url))), follow=True)
+
+    @staticmethod
+    def exam(**fields):
+        """A published exam the form may save: it holds a question."""
+        exam = ExamFactory(**fields)
+        ExamQuestionFactory(exam=exam)
+        return exam
+
+    def test_choosing_batches_restricts_the_exam_to_them(self, browser):
+        exam, batch = self.exam(), BatchFactory()
+
+        def choose(data):
+            data["batches"] = [str(batch.pk)]
+            return data
+
+        assert self.post_change(browser, exam, choose).redirect_chain
+        exam.refresh_from_db()
+        assert exam.restricted_to_batches
+        assert list(exam.batches.all()) == [batch]
+
+    def test_unticking_the_restriction_while_keeping_batches_is_refused(self, browser):
+        exam = self.exam(batches=[BatchFactory()])
+
+        def untick(data):
+            del data["restricted_to_batches"]
+            return data
+
+        response = self.post_change(browser, exam, untick)
+        assert "An exam with batches is only for them" in response.content.decode()
+        exam.refresh_from_db()
+        assert exam.restricted_to_batches
+
+    def test_removing_every_batch_keeps_it_restricted_and_says_no_student_sees_it(self, browser):
+        exam = self.exam(title="Evening mock", batches=[BatchFactory()])
+
+        def remove_batches(data):
+            del data["batches"]
+            return data
+
+        response = self.post_change(browser, exam, remove_batches)
+        assert "“Evening mock” is only for batches but has none: no student can see it." in (
+            response.content.decode()
+        )
+        exam.refresh_from_db()
+        assert exam.restricted_to_batches and not exam.batches.exists()
+
+    def test_removing_the_batches_and_unticking_opens_it_to_every_student(self, browser):
+        exam = self.exam(batches=[BatchFactory()])
+
+        def open_to_all(data):
+            del data["batches"], data["restricted_to_batches"]
+            return data
+
+        response = self.post_change(browser, exam, open_to_all)
+        assert "no student can see it" not in response.content.decode()
+        exam.refresh_from_db()
+        assert not exam.restricted_to_batches and not exam.batches.exists()
+
+
 class TestAddingQuestionsFromTheBank:
     url = reverse_lazy("admin:exams_question_changelist")
 
