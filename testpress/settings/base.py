@@ -137,9 +137,11 @@ REST_FRAMEWORK = {
         # A student taking an exam saves an answer about every 20 s and heartbeats every 60 s; a burst
         # of quick answers (or retries on a flaky network) stays well below this.
         "write": env("THROTTLE_WRITE_RATE", default="120/min"),
-        # Refused logins only, so a classroom behind one address can all sign in at once.
-        "login_username": env("THROTTLE_LOGIN_USERNAME_RATE", default="10/min"),
-        "login_ip": env("THROTTLE_LOGIN_IP_RATE", default="30/min"),
+        # Refused logins only, so a classroom behind one address can all sign in at once. Per username
+        # at one address: nobody elsewhere can lock a student out. Per address: a ceiling a school's NAT
+        # never reaches by typing mistakes, and a password sprayer over many usernames does.
+        "login_username_ip": env("THROTTLE_LOGIN_USERNAME_IP_RATE", default="10/min"),
+        "login_ip": env("THROTTLE_LOGIN_IP_RATE", default="300/min"),
     },
     # How many proxies append to X-Forwarded-For in front of the app: the client address for throttles
     # is the one the outermost of them saw. 0 reads REMOTE_ADDR and ignores the header, which a client
