@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "import_export",
+    "axes",
     "accounts",
     "exams",
     "attempts",
@@ -42,6 +43,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out admin login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "testpress.urls"
@@ -74,6 +77,11 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = env.bool("ATOMIC_REQUESTS", default=Tr
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes' backend first: it refuses a locked-out admin login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -174,6 +182,21 @@ SPECTACULAR_SETTINGS = {
         "testpress.api.schema.drop_paths_of_other_versions",
     ],
 }
+
+# --- django-axes (testpress/admin_login.py) --------------------------------------------------
+# The Django admin's login only: the API's auth-token/ has its own throttles.
+AXES_ONLY_ADMIN_SITE = True
+AXES_HANDLER = "testpress.admin_login.AdminLoginHandler"
+# Per username and address together: one student cannot lock a classroom's address, nobody elsewhere
+# can lock a staff member out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", default=15))
+# A successful login clears that username and address's count.
+AXES_RESET_ON_SUCCESS = True
+# The address the API's throttles see, from REST_FRAMEWORK["NUM_PROXIES"].
+AXES_CLIENT_IP_CALLABLE = "testpress.api.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "testpress.admin_login.lockout_response"
 
 # --- django-import-export -------------------------------------------------------------------
 # Exported cells that a spreadsheet would run as formulas are quoted (testpress/resources.py).
