@@ -6,4 +6,10 @@ class AttemptsConfig(AppConfig):
     verbose_name = "Attempts"
 
     def ready(self):
+        from exams.models import CHOSEN_CHOICE_FINDERS
+
         from . import signals  # noqa: F401  (connects the ScoreTally delete hook)
+        from .selectors import chosen_choice_ids
+
+        # A choice a saved answer points at must not be deleted (exams.models.AnswerQuerySet).
+        CHOSEN_CHOICE_FINDERS.append(chosen_choice_ids)

@@ -393,3 +393,23 @@ def pending_essays(*, exam) -> QuerySet[AttemptItem]:
         .select_related("question", "attempt__user")
         .order_by("attempt__completed_at", "attempt_id", "order", "pk")
     )
+
+
+def chosen_choice_ids(*, choice_ids: set[int], question_ids: set[int]) -> set[int]:
+    """Those of `choice_ids` (choices of `question_ids`) that some attempt has saved as its answer.
+
+    Saved answers are JSON lists of ids (no foreign key; SQLite cannot search inside them), so the
+    questions' non-empty answers are read until every choice is found or there are no more.
+    """
+    chosen = set()
+    selections = (
+        AttemptItem.objects.filter(question_id__in=question_ids)
+        .exclude(selected_answers=[])
+        .order_by()
+        .values_list("selected_answers", flat=True)
+    )
+    for selected in selections.iterator(chunk_size=2000):
+        chosen.update(pk for pk in selected if pk in choice_ids)
+        if len(chosen) == len(choice_ids):
+            break
+    return chosen

@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import actions as admin_actions
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -7,12 +8,14 @@ from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from import_export.admin import ImportExportMixin
 
+from accounts.admin import BatchAdmin
+from accounts.models import Batch
 from testpress.admin_columns import CountColumnsMixin, count_of
 from testpress.resources import SPREADSHEET_FORMATS
 
 from .models import Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
 from .resources import QuestionResource
-from .selectors import link_subject_tree
+from .selectors import exams_left_without_batches, link_subject_tree
 from .services import exam_add_questions, exam_publish
 
 
@@ -92,8 +95,28 @@ class ExamQuestionInline(admin.TabularInline):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ExamForm(forms.ModelForm):
+    def clean(self):
+        """Batches chosen restrict the exam; unticking the restriction while keeping them is refused.
+
+        Unticked with batches kept, the exam would open to everybody once they are deleted.
+        """
+        cleaned = super().clean()
+        if cleaned.get("batches") and not cleaned.get("restricted_to_batches"):
+            if self.initial.get("restricted_to_batches"):
+                self.add_error(
+                    "restricted_to_batches",
+                    "An exam with batches is only for them: keep this ticked, or remove the batches to "
+                    "open the exam to every student.",
+                )
+            else:
+                cleaned["restricted_to_batches"] = True
+        return cleaned
+
+
 @admin.register(Exam)
 class ExamAdmin(CountColumnsMixin, admin.ModelAdmin):
+    form = ExamForm
     list_display = [
         "title",
         "course",
@@ -113,7 +136,8 @@ class ExamAdmin(CountColumnsMixin, admin.ModelAdmin):
     readonly_fields = ["created", "modified"]
     inlines = [SectionInline, ExamQuestionInline]
     fieldsets = [
-        (None, {"fields": ["title", "slug", "course", "description", "published", "batches"]}),
+        (None, {"fields": ["title", "slug", "course", "description", "published"]}),
+        ("Who may take it", {"fields": ["restricted_to_batches", "batches"]}),
         ("Schedule", {"fields": ["start_date", "end_date", "duration"]}),
         (
             "Marking",
@@ -146,6 +170,17 @@ class ExamAdmin(CountColumnsMixin, admin.ModelAdmin):
         ("Record", {"fields": ["created", "modified"]}),
     ]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        exam = form.instance
+        if exam.restricted_to_batches and not exam.batches.exists():
+            self.message_user(
+                request,
+                f"“{exam}” is only for batches but has none: no student can see it. Choose its batches, "
+                "or untick “Only for these batches” to open it to every student.",
+                messages.WARNING,
+            )
+
     @admin.action(description="Publish selected exams", permissions=["change"])
     def publish_exams(self, request, queryset):
         published = 0
@@ -176,8 +211,20 @@ class DirectionAdmin(CountColumnsMixin, admin.ModelAdmin):
     search_fields = ["html"]
 
 
+class AnswerFormSet(BaseInlineFormSet):
+    def clean(self):
+        """A choice an attempt has chosen is kept: ticking its Delete box is refused, naming it."""
+        super().clean()
+        deleting = [
+            form.instance.pk for form in self.forms if form.instance.pk and self._should_delete_form(form)
+        ]
+        if deleting:
+            Answer.objects.filter(pk__in=deleting).refuse_deleting_chosen()
+
+
 class AnswerInline(admin.TabularInline):
     model = Answer
+    formset = AnswerFormSet
     fields = ["order", "text_html", "is_correct"]
     extra = 0
 
@@ -259,3 +306,27 @@ class AddToExamForm(forms.Form):
         required=False,
         help_text="Optional: one of the chosen exam's sections.",
     )
+
+
+class BatchWithExamsAdmin(BatchAdmin):
+    """The batch's admin, whose delete confirmations name the exams that no student will see once the
+    batches are gone (an exam limited to batches stays limited: exams_visible_to)."""
+
+    actions = ["delete_selected"]
+
+    def render_delete_form(self, request, context):
+        context["exams_left_without_batches"] = exams_left_without_batches([context["object"].pk])
+        return super().render_delete_form(request, context)
+
+    @admin.action(permissions=["delete"], description=admin_actions.delete_selected.short_description)
+    def delete_selected(self, request, queryset):
+        response = admin_actions.delete_selected(self, request, queryset)
+        if isinstance(response, TemplateResponse):
+            response.context_data["exams_left_without_batches"] = exams_left_without_batches(
+                queryset.values_list("pk", flat=True)
+            )
+        return response
+
+
+admin.site.unregister(Batch)
+admin.site.register(Batch, BatchWithExamsAdmin)

@@ -1,12 +1,17 @@
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
+from html import unescape
 
+from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Count, Q
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
 
 from .choices import Difficulty, ExamType, QuestionType
+from .html import clean_html
 
 MARKS = {"max_digits": 7, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
@@ -77,9 +82,18 @@ class Exam(models.Model):
     show_percentile = models.BooleanField(default=True)
     show_pass_or_fail = models.BooleanField(default=True)
     published = models.BooleanField(default=False, db_index=True)
-    batches = models.ManyToManyField(
-        "accounts.Batch", related_name="exams", blank=True, help_text="Empty: every student may take it."
+    # The fact that an exam is limited, kept apart from whom it is limited to: deleting its last
+    # batch leaves it limited to nobody rather than open to everybody.
+    restricted_to_batches = models.BooleanField(
+        "only for these batches",
+        default=False,
+        help_text=(
+            "Only students of the batches below see this exam; with none left (their batches deleted) no "
+            "student does. Ticked when batches are chosen: to open the exam to every student, remove its "
+            "batches and untick this."
+        ),
     )
+    batches = models.ManyToManyField("accounts.Batch", related_name="exams", blank=True)
     questions = models.ManyToManyField("Question", through="ExamQuestion", related_name="exams")
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
@@ -201,6 +215,10 @@ class Direction(models.Model):
     def __str__(self):
         return self.html[:60]
 
+    def save(self, *args, **kwargs):
+        self.html = clean_html(self.html)
+        super().save(*args, **kwargs)
+
 
 class Question(models.Model):
     """A question of the bank; exams pick questions through ExamQuestion."""
@@ -238,20 +256,89 @@ class Question(models.Model):
     def __str__(self):
         return f"Q{self.pk}: {self.question_html[:60]}"
 
+    def save(self, *args, **kwargs):
+        # The apps show these in web views: nothing that runs is stored, whoever writes them.
+        self.question_html = clean_html(self.question_html)
+        self.explanation_html = clean_html(self.explanation_html)
+        super().save(*args, **kwargs)
+
+
+# Who keeps choice ids outside a foreign key (the attempts app's saved answers), so that the database
+# cannot protect them: each finder takes choice ids and their question ids and returns those chosen.
+# Registered by the app that keeps them (attempts/apps.py), since exams knows nothing of attempts.
+CHOSEN_CHOICE_FINDERS: list[Callable[..., set[int]]] = []
+
+
+class AnswerQuerySet(models.QuerySet):
+    def chosen_in_attempts(self) -> list["Answer"]:
+        """These choices that an attempt has saved as its answer, in their order.
+
+        A choice deleted and typed again gets a new id, and an answer saved before turns wrong with
+        no re-score able to mend it: such choices must stay.
+        """
+        choices = {answer.pk: answer for answer in self}
+        if not choices:
+            return []
+        question_ids = {answer.question_id for answer in choices.values()}
+        chosen = set()
+        for find in CHOSEN_CHOICE_FINDERS:
+            chosen |= find(choice_ids=set(choices), question_ids=question_ids)
+        return [answer for answer in choices.values() if answer.pk in chosen]
+
+    def refuse_deleting_chosen(self) -> None:
+        """ValidationError naming each of these choices that an attempt has chosen; they must stay."""
+        chosen = self.chosen_in_attempts()
+        if chosen:
+            raise ValidationError(
+                [
+                    ValidationError(
+                        "The choice “%(choice)s” has been chosen in an attempt, so it cannot be deleted: "
+                        "change its text or whether it is correct instead.",
+                        code="choice_chosen",
+                        params={"choice": answer.label},
+                    )
+                    for answer in chosen
+                ]
+            )
+
+    def delete(self):
+        self.refuse_deleting_chosen()
+        return super().delete()
+
 
 class Answer(models.Model):
-    """One answer choice of a question (the API's `answers`)."""
+    """One answer choice of a question (the API's `answers`).
+
+    A choice some attempt has chosen cannot be deleted (AnswerQuerySet.chosen_in_attempts): delete()
+    and a queryset's delete() raise ValidationError. Editing it keeps its id, so a re-score judges
+    the saved answer against the choice as it now is.
+    """
 
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     text_html = models.TextField()
     is_correct = models.BooleanField(default=False)
     order = models.PositiveSmallIntegerField(default=0)
 
+    objects = AnswerQuerySet.as_manager()
+
     class Meta:
         ordering = ["order", "id"]
 
     def __str__(self):
         return self.text_html[:60]
+
+    def save(self, *args, **kwargs):
+        self.text_html = clean_html(self.text_html)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        Answer.objects.filter(pk=self.pk).refuse_deleting_chosen()
+        return super().delete(*args, **kwargs)
+
+    @property
+    def label(self) -> str:
+        """The choice as staff read it in a message: its text without markup, shortened."""
+        return Truncator(unescape(strip_tags(self.text_html))).chars(60) or f"#{self.pk}"
 
 
 class ExamQuestion(models.Model):

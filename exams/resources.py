@@ -9,7 +9,7 @@ file imports back unchanged.
 
 import re
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from import_export.fields import Field
 
 from testpress.resources import AllOrNothingResource, cell_text
@@ -158,9 +158,12 @@ class QuestionResource(AllOrNothingResource):
         if instance.type == QuestionType.NUMERICAL and instance.numerical_answer is None:
             errors.setdefault("numerical_answer", []).append("A numerical question needs its answer value.")
         try:
-            choices_in_row({**row, "type": instance.type})
+            choices = choices_in_row({**row, "type": instance.type})
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
+        else:
+            for column, message in self._chosen_choices_left_out(instance, choices).items():
+                errors.setdefault(column, []).append(message)
         if errors:
             raise ValidationError(errors)
 
@@ -173,8 +176,31 @@ class QuestionResource(AllOrNothingResource):
             self._replace_choices(instance, choices)
 
     @staticmethod
+    def _chosen_choices_left_out(question, choices) -> dict[str, str]:
+        """The question's choices past the row's last one that an attempt has chosen, by column.
+
+        _replace_choices() would delete them, and an attempt's saved answer points at them by id.
+        """
+        if choices is None or question.pk is None:
+            return {}
+        answers = list(question.answers.all())
+        chosen = Answer.objects.filter(pk__in=[a.pk for a in answers[len(choices) :]]).chosen_in_attempts()
+        errors = {}
+        for answer in chosen:
+            number = answers.index(answer) + 1
+            column = f"choice_{number}" if number <= MAX_CHOICES else NON_FIELD_ERRORS
+            errors[column] = (
+                f"Choice {number} “{answer.label}” has been chosen in an attempt, so the row must keep it "
+                "(its text and whether it is correct may change)."
+            )
+        return errors
+
+    @staticmethod
     def _replace_choices(question, choices: list[tuple[str, bool]]) -> None:
-        """Rewrites the question's choices in place, so the ids that attempts saved as answers stay."""
+        """Rewrites the question's choices in place, so the ids that attempts saved as answers stay.
+
+        The ones past the row's last choice are deleted, which Answer refuses for a chosen one.
+        """
         answers = list(question.answers.all()) if question.pk else []
         for order, (text, is_correct) in enumerate(choices, 1):
             answer = answers[order - 1] if order <= len(answers) else Answer(question=question)

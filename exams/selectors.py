@@ -4,6 +4,7 @@ What an exam looks like to one student (their attempt counts, available/upcoming
 attempts, so it lives in attempts/selectors.py.
 """
 
+from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 
@@ -17,15 +18,28 @@ from .models import Exam, ExamQuestion, Subject
 
 
 def exams_visible_to(user) -> QuerySet[Exam]:
-    """Published exams with no batches or sharing a batch with the user; staff see every exam.
+    """The one rule of who sees an exam: every read, the detail and starting an attempt go through it.
 
-    Batches are tested with EXISTS rather than joined, so an exam in two of the user's batches
-    is still one row.
+    Staff see every exam. A student sees a published exam that is open to all (not restricted to
+    batches and holding none) or that shares a batch with them. An exam restricted to batches whose
+    batches were all deleted is seen by no student: it fails closed. A batch on an exam limits it even
+    if the flag were off. Batches are tested with EXISTS rather than joined, so an exam in two of the
+    user's batches is still one row.
     """
     if user.is_staff:
         return Exam.objects.all()
     limited = Batch.objects.filter(exams=OuterRef("pk"))
-    return Exam.objects.filter(Q(published=True) & (~Exists(limited) | Exists(limited.filter(students=user))))
+    open_to_all = Q(restricted_to_batches=False) & ~Exists(limited)
+    return Exam.objects.filter(Q(published=True) & (open_to_all | Exists(limited.filter(students=user))))
+
+
+def exams_left_without_batches(batch_ids: Iterable[int]) -> QuerySet[Exam]:
+    """Exams limited to these batches and no other: no student will see them once the batches are deleted."""
+    batch_ids = list(batch_ids)
+    links = Exam.batches.through.objects.filter(exam=OuterRef("pk"))
+    return Exam.objects.filter(
+        Exists(links.filter(batch_id__in=batch_ids)), ~Exists(links.exclude(batch_id__in=batch_ids))
+    ).order_by("title", "pk")
 
 
 # --- The admin API (v2.5) -----------------------------------------------------------------------

@@ -1,13 +1,61 @@
 """Spreadsheet import/export plumbing shared by the apps' resources (django-import-export).
 
-A file is imported whole or not at all, and cells read the same from CSV and XLSX.
+A file is imported whole or not at all, and cells read the same from CSV and XLSX. An exported cell
+that a spreadsheet program would run as a formula is quoted, and the import takes the quote off.
 """
 
 import re
 from decimal import InvalidOperation
 
 from import_export import resources
-from import_export.formats.base_formats import CSV, XLSX
+from import_export.formats import base_formats
+
+# A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets (OWASP "CSV
+# injection"): `=cmd|' /C calc'!A0` in a student's name would run when staff open the export.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Numbers start with a sign too and are no formula: left as they are, a −3 choice stays a number.
+PLAIN_NUMBER = re.compile(r"[+-]?\d+(\.\d+)?")
+
+
+def escape_formula(value):
+    """The cell as export writes it: a text a spreadsheet would run as a formula gets a leading quote.
+
+    >>> escape_formula("=SUM(A1)"), escape_formula("@x"), escape_formula("-3"), escape_formula("<p>a</p>")
+    ("'=SUM(A1)", "'@x", '-3', '<p>a</p>')
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS) and not PLAIN_NUMBER.fullmatch(value):
+        return "'" + value
+    return value
+
+
+def unescape_formula(value: str) -> str:
+    """The cell as it was before escape_formula quoted it: "'=SUM(A1)" → "=SUM(A1)"; others unchanged."""
+    if value.startswith("'") and value[1:].startswith(FORMULA_STARTS):
+        return value[1:]
+    return value
+
+
+class FormulaSafeFormat:
+    """A format whose export quotes formulas, with IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT on.
+
+    The library's own escaping drops one leading "=" only (so "==cmd" and "+cmd" still run) and turns
+    every cell into a string (a blank XLSX number into "None"); this quotes all of FORMULA_STARTS and
+    leaves other cells alone.
+    """
+
+    def _escape_formulae(self, dataset):
+        for _ in range(dataset.height):
+            row = dataset.lpop()
+            dataset.append([escape_formula(cell) for cell in row])
+
+
+class CSV(FormulaSafeFormat, base_formats.CSV):
+    pass
+
+
+class XLSX(FormulaSafeFormat, base_formats.XLSX):
+    pass
+
 
 # What the admins offer to import and export.
 SPREADSHEET_FORMATS = [CSV, XLSX]
@@ -66,10 +114,11 @@ class AllOrNothingResource(resources.ModelResource):
 
     def before_import_row(self, row, **kwargs):
         # "alice " typed in a cell is the user alice, not a username the validators refuse; a blank
-        # XLSX cell (None) reads as the empty CSV cell it would be, so text columns get "" not NULL.
+        # XLSX cell (None) reads as the empty CSV cell it would be, so text columns get "" not NULL; a
+        # cell the export quoted reads as it was.
         for column, value in row.items():
             if value is None or isinstance(value, str):
-                row[column] = cell_text(value)
+                row[column] = cell_text(unescape_formula(cell_text(value)))
         super().before_import_row(row, **kwargs)
 
     def import_field(self, field, instance, row, is_m2m=False, **kwargs):

@@ -1,5 +1,8 @@
 """Spreadsheet files for import tests, and the admin's two-step import (preview, then confirm)."""
 
+import io
+
+import openpyxl
 import tablib
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
@@ -15,6 +18,12 @@ def spreadsheet(rows: list[list], file_format: str = "csv") -> bytes:
 def read_spreadsheet(content: bytes, file_format: str = "csv") -> list[list]:
     dataset = tablib.Dataset().load(content.decode() if file_format == "csv" else content, format=file_format)
     return [list(dataset.headers), *(list(row) for row in dataset)]
+
+
+def formula_cells(content: bytes) -> list[str]:
+    """The cells of an XLSX file that a spreadsheet program would evaluate, as coordinates."""
+    sheet = openpyxl.load_workbook(io.BytesIO(content)).active
+    return [cell.coordinate for row in sheet.iter_rows() for cell in row if cell.data_type == "f"]
 
 
 def _format_index_in(form, file_format: str) -> str:

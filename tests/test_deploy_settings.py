@@ -95,8 +95,8 @@ def test_production_defaults():
     assert values["rates"] == {
         "read": "600/min",
         "write": "120/min",
-        "login_username": "10/min",
-        "login_ip": "30/min",
+        "login_username_ip": "10/min",
+        "login_ip": "300/min",
     }
     # No JWT_SIGNING_KEY: tokens are signed with the deployment's SECRET_KEY, not a built-in default.
     assert values["signing_key"] == SECRET
@@ -112,6 +112,8 @@ def test_production_reads_its_values_from_the_environment():
         CACHE_URL="redis://10.0.0.5:6379/3",
         NUM_PROXIES="2",
         THROTTLE_WRITE_RATE="300/min",
+        THROTTLE_LOGIN_USERNAME_IP_RATE="5/min",
+        THROTTLE_LOGIN_IP_RATE="1000/min",
         CSRF_TRUSTED_ORIGINS="https://exams.example.com",
     )
     assert values["signing_key"] == signing_key
@@ -120,4 +122,5 @@ def test_production_reads_its_values_from_the_environment():
     assert values["cache_location"] == "redis://10.0.0.5:6379/3"
     assert values["NUM_PROXIES"] == 2
     assert values["rates"]["write"] == "300/min"
+    assert (values["rates"]["login_username_ip"], values["rates"]["login_ip"]) == ("5/min", "1000/min")
     assert values["CSRF_TRUSTED_ORIGINS"] == ["https://exams.example.com"]

@@ -15,7 +15,7 @@ from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
 from .schema import responses
-from .throttling import LoginAddressThrottle, LoginUsernameThrottle
+from .throttling import LoginAddressThrottle, LoginUsernameAddressThrottle
 
 
 class AuthTokenSerializer(serializers.Serializer):
@@ -52,7 +52,7 @@ class ObtainAuthToken(APIView):
     authentication_classes = []
     permission_classes = [AllowAny]
     # Only these: a login is neither a read nor a write to count against a user.
-    throttle_classes = [LoginUsernameThrottle, LoginAddressThrottle]
+    throttle_classes = [LoginUsernameAddressThrottle, LoginAddressThrottle]
     serializer_class = AuthTokenSerializer
 
     @extend_schema(

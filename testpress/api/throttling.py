@@ -1,4 +1,4 @@
-"""Request rates: reads and writes per user, failed logins per username and per client address.
+"""Request rates: reads and writes per user, failed logins per username at an address and per address.
 
 Counts live in the default cache (`CACHE_URL`: Redis in production), so every app server shares them.
 Rates come from `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`, read on each request so that a test may
@@ -10,9 +10,18 @@ import logging
 
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
-from rest_framework.throttling import SimpleRateThrottle
+from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 logger = logging.getLogger("testpress.api")
+
+
+def client_address(request) -> str:
+    """The client's address as the outermost of REST_FRAMEWORK["NUM_PROXIES"] proxies saw it.
+
+    DRF's reading, which every throttle here counts by (get_ident); django-axes locks the admin's
+    login by it too (AXES_CLIENT_IP_CALLABLE), so X-Forwarded-For is trusted the same way site-wide.
+    """
+    return BaseThrottle().get_ident(request)
 
 
 class _Throttle(SimpleRateThrottle):
@@ -119,22 +128,31 @@ class FailedLoginThrottle(_Throttle):
         return [at for at in self.cache.get(key, []) if at > self.now - self.duration]
 
 
-class LoginUsernameThrottle(FailedLoginThrottle):
-    """Failed logins per username (scope `login_username`): guessing one student's password."""
+class LoginUsernameAddressThrottle(FailedLoginThrottle):
+    """Failed logins per username from one address (scope `login_username_ip`): guessing a password.
 
-    scope = "login_username"
+    Per pair, not per username: ten wrong guesses from elsewhere must not keep a student from signing
+    in at their own address on exam morning. The price: a guesser with many addresses gets the rate
+    from each of them (and each address's ceiling, LoginAddressThrottle, over all usernames).
+    """
+
+    scope = "login_username_ip"
 
     def get_cache_key(self, request, view):
         username = request.data.get("username") if hasattr(request.data, "get") else None
         if not isinstance(username, str) or not username.strip():
             return None
+        pair = f"{username.strip().casefold()}\0{self.get_ident(request)}"
         # Hashed: the key stays short and safe for any cache whatever the client sent.
-        digest = hashlib.sha256(username.strip().casefold().encode("utf-8", "replace")).hexdigest()
+        digest = hashlib.sha256(pair.encode("utf-8", "replace")).hexdigest()
         return self.cache_format % {"scope": self.scope, "ident": digest}
 
 
 class LoginAddressThrottle(FailedLoginThrottle):
-    """Failed logins per client address (scope `login_ip`): trying many usernames from one place."""
+    """Failed logins per client address (scope `login_ip`): trying many usernames from one place.
+
+    A generous ceiling: a school's students share one NAT address, and their typing mistakes add up.
+    """
 
     scope = "login_ip"
 

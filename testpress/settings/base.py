@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "django_filters",
     "drf_spectacular",
     "import_export",
+    "axes",
     "accounts",
     "exams",
     "attempts",
@@ -42,6 +43,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a locked-out admin login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "testpress.urls"
@@ -74,6 +77,11 @@ DATABASES["default"]["ATOMIC_REQUESTS"] = env.bool("ATOMIC_REQUESTS", default=Tr
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
+# django-axes' backend first: it refuses a locked-out admin login before the password is checked.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -137,9 +145,11 @@ REST_FRAMEWORK = {
         # A student taking an exam saves an answer about every 20 s and heartbeats every 60 s; a burst
         # of quick answers (or retries on a flaky network) stays well below this.
         "write": env("THROTTLE_WRITE_RATE", default="120/min"),
-        # Refused logins only, so a classroom behind one address can all sign in at once.
-        "login_username": env("THROTTLE_LOGIN_USERNAME_RATE", default="10/min"),
-        "login_ip": env("THROTTLE_LOGIN_IP_RATE", default="30/min"),
+        # Refused logins only, so a classroom behind one address can all sign in at once. Per username
+        # at one address: nobody elsewhere can lock a student out. Per address: a ceiling a school's NAT
+        # never reaches by typing mistakes, and a password sprayer over many usernames does.
+        "login_username_ip": env("THROTTLE_LOGIN_USERNAME_IP_RATE", default="10/min"),
+        "login_ip": env("THROTTLE_LOGIN_IP_RATE", default="300/min"),
     },
     # How many proxies append to X-Forwarded-For in front of the app: the client address for throttles
     # is the one the outermost of them saw. 0 reads REMOTE_ADDR and ignores the header, which a client
@@ -172,6 +182,25 @@ SPECTACULAR_SETTINGS = {
         "testpress.api.schema.drop_paths_of_other_versions",
     ],
 }
+
+# --- django-axes (testpress/admin_login.py) --------------------------------------------------
+# The Django admin's login only: the API's auth-token/ has its own throttles.
+AXES_ONLY_ADMIN_SITE = True
+AXES_HANDLER = "testpress.admin_login.AdminLoginHandler"
+# Per username and address together: one student cannot lock a classroom's address, nobody elsewhere
+# can lock a staff member out.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_FAILURE_LIMIT = env.int("ADMIN_LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("ADMIN_LOGIN_COOLOFF_MINUTES", default=15))
+# A successful login clears that username and address's count.
+AXES_RESET_ON_SUCCESS = True
+# The address the API's throttles see, from REST_FRAMEWORK["NUM_PROXIES"].
+AXES_CLIENT_IP_CALLABLE = "testpress.api.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "testpress.admin_login.lockout_response"
+
+# --- django-import-export -------------------------------------------------------------------
+# Exported cells that a spreadsheet would run as formulas are quoted (testpress/resources.py).
+IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 
 # --- Exam engine -----------------------------------------------------------------------------
 # The most time a single gap between two requests on an attempt may add to its clock: a phone that

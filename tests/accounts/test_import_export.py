@@ -8,6 +8,7 @@ from tests.spreadsheets import (
     admin_export,
     admin_import_confirm,
     admin_import_preview,
+    formula_cells,
     read_spreadsheet,
     row_errors,
     spreadsheet,
@@ -152,3 +153,60 @@ class TestStudentExport:
         assert after == before
         assert list(User.objects.get(username="asha").batches.values_list("name", flat=True)) == ["X"]
         assert not User.objects.get(username="ravi").batches.exists()
+
+
+class TestFormulaCells:
+    """A student's own name or phone typed as a formula must not run on the staff member's computer."""
+
+    FORMULAS = {
+        "username": "-evil",
+        "first_name": "=cmd|' /C calc'!A0",
+        "last_name": "+SUM(1+1)*cmd|' /C calc'!A0",
+        "phone": "-2+3+cmd|' /C calc'!A0",
+        "batches": "@SUM(1+1)*cmd|' /C calc'!A0",
+    }
+
+    @pytest.fixture
+    def student(self, db):
+        cells = self.FORMULAS
+        return UserFactory(
+            username=cells["username"],
+            email="evil@example.com",
+            first_name=cells["first_name"],
+            last_name=cells["last_name"],
+            phone=cells["phone"],
+            batches=[BatchFactory(name=cells["batches"])],
+        )
+
+    @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+    def test_the_export_quotes_each_cell_starting_with_a_formula_character(
+        self, browser, student, file_format
+    ):
+        exported = admin_export(browser, User, file_format)
+
+        headers, row = read_spreadsheet(exported, file_format)
+        cells = dict(zip(headers, row, strict=True))
+        assert {column: cells[column] for column in self.FORMULAS} == {
+            column: "'" + formula for column, formula in self.FORMULAS.items()
+        }
+        assert cells["email"] == "evil@example.com"
+        if file_format == "xlsx":
+            assert formula_cells(exported) == []
+
+    @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+    def test_a_quoted_export_imports_back_to_the_same_students(self, browser, student, file_format):
+        exported = admin_export(browser, User, file_format)
+        User.objects.filter(pk=student.pk).update(first_name="changed", phone="")
+
+        preview = admin_import_preview(browser, User, exported, file_format)
+        assert row_errors(preview) == {}
+        admin_import_confirm(browser, User, preview)
+
+        student.refresh_from_db()
+        assert (student.username, student.first_name, student.last_name, student.phone) == (
+            self.FORMULAS["username"],
+            self.FORMULAS["first_name"],
+            self.FORMULAS["last_name"],
+            self.FORMULAS["phone"],
+        )
+        assert list(student.batches.values_list("name", flat=True)) == [self.FORMULAS["batches"]]

@@ -1,11 +1,17 @@
+from decimal import Decimal
+
 import pytest
 from django import forms as django_forms
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.html import escape
 
+from attempts import services
 from exams.choices import Difficulty, QuestionType
-from exams.models import Course, Direction, Exam, Question, Section, Subject
+from exams.models import Answer, Course, Direction, Exam, Question, Section, Subject
 from tests.admin_cases import AdminSmokeCases
 from tests.factories import (
+    AttemptItemFactory,
     BatchFactory,
     DirectionFactory,
     ExamFactory,
@@ -13,6 +19,7 @@ from tests.factories import (
     QuestionFactory,
     SectionFactory,
     SubjectFactory,
+    UserFactory,
 )
 
 pytestmark = pytest.mark.django_db
@@ -244,6 +251,69 @@ class TestPublishingAnExam:
         assert (ready.published, empty.published) == (True, False)
 
 
+class TestWhoMayTakeAnExam:
+    def post_change(self, browser, exam, edit):
+        url = reverse("admin:exams_exam_change", args=[exam.pk])
+        return browser.post(url, edit(change_form_data(browser.get(url))), follow=True)
+
+    @staticmethod
+    def exam(**fields):
+        """A published exam the form may save: it holds a question."""
+        exam = ExamFactory(**fields)
+        ExamQuestionFactory(exam=exam)
+        return exam
+
+    def test_choosing_batches_restricts_the_exam_to_them(self, browser):
+        exam, batch = self.exam(), BatchFactory()
+
+        def choose(data):
+            data["batches"] = [str(batch.pk)]
+            return data
+
+        assert self.post_change(browser, exam, choose).redirect_chain
+        exam.refresh_from_db()
+        assert exam.restricted_to_batches
+        assert list(exam.batches.all()) == [batch]
+
+    def test_unticking_the_restriction_while_keeping_batches_is_refused(self, browser):
+        exam = self.exam(batches=[BatchFactory()])
+
+        def untick(data):
+            del data["restricted_to_batches"]
+            return data
+
+        response = self.post_change(browser, exam, untick)
+        assert "An exam with batches is only for them" in response.content.decode()
+        exam.refresh_from_db()
+        assert exam.restricted_to_batches
+
+    def test_removing_every_batch_keeps_it_restricted_and_says_no_student_sees_it(self, browser):
+        exam = self.exam(title="Evening mock", batches=[BatchFactory()])
+
+        def remove_batches(data):
+            del data["batches"]
+            return data
+
+        response = self.post_change(browser, exam, remove_batches)
+        assert "“Evening mock” is only for batches but has none: no student can see it." in (
+            response.content.decode()
+        )
+        exam.refresh_from_db()
+        assert exam.restricted_to_batches and not exam.batches.exists()
+
+    def test_removing_the_batches_and_unticking_opens_it_to_every_student(self, browser):
+        exam = self.exam(batches=[BatchFactory()])
+
+        def open_to_all(data):
+            del data["batches"], data["restricted_to_batches"]
+            return data
+
+        response = self.post_change(browser, exam, open_to_all)
+        assert "no student can see it" not in response.content.decode()
+        exam.refresh_from_db()
+        assert not exam.restricted_to_batches and not exam.batches.exists()
+
+
 class TestAddingQuestionsFromTheBank:
     url = reverse_lazy("admin:exams_question_changelist")
 
@@ -313,3 +383,99 @@ class TestAddingQuestionsFromTheBank:
         )
         assert f"Mark a correct choice on these questions: Q{unkeyed.pk}." in response.content.decode()
         assert exam.exam_questions.count() == 1
+
+
+class TestEditingAQuestion:
+    def post_change(self, browser, question, edit):
+        url = reverse("admin:exams_question_change", args=[question.pk])
+        return browser.post(url, edit(change_form_data(browser.get(url))))
+
+    def test_html_typed_in_the_form_and_its_choice_rows_is_stored_clean(self, browser):
+        question = QuestionFactory(with_choices=2)
+
+        def type_html(data):
+            data["question_html"] = '<p onmouseover="steal()">प्रश्न<script>steal()</script></p>'
+            data["explanation_html"] = '<p style="position:fixed">Because</p>'
+            data["answers-0-text_html"] = '<a href="javascript:steal()">4</a>'
+            return data
+
+        assert self.post_change(browser, question, type_html).status_code == 302
+        question.refresh_from_db()
+        assert (question.question_html, question.explanation_html) == ("<p>प्रश्न</p>", "<p>Because</p>")
+        assert question.answers.first().text_html == '<a rel="noopener noreferrer">4</a>'
+
+    def test_deleting_a_chosen_choice_is_refused_naming_it_and_nothing_changes(self, browser):
+        question = QuestionFactory(with_choices=3)
+        before = list(question.answers.values_list("pk", "text_html", "is_correct"))
+        AttemptItemFactory(question=question, selected_answers=[before[0][0]])
+
+        def delete_and_type_again(data):
+            # What staff do to "fix" a choice in the inline: delete the row, add it anew.
+            data["answers-0-DELETE"] = "on"
+            rows = int(data["answers-TOTAL_FORMS"])
+            data.update(
+                {
+                    "answers-TOTAL_FORMS": str(rows + 1),
+                    f"answers-{rows}-order": "0",
+                    f"answers-{rows}-text_html": "<p>Choice 1</p>",
+                    f"answers-{rows}-is_correct": "on",
+                }
+            )
+            return data
+
+        response = self.post_change(browser, question, delete_and_type_again)
+
+        assert response.status_code == 200
+        assert (
+            escape(
+                "The choice “Choice 1” has been chosen in an attempt, so it cannot be deleted: "
+                "change its text or whether it is correct instead."
+            )
+            in response.content.decode()
+        )
+        assert list(question.answers.values_list("pk", "text_html", "is_correct")) == before
+
+    def test_a_choice_nobody_chose_is_deleted(self, browser):
+        question = QuestionFactory(with_choices=3)
+        chosen, _, unchosen = question.answers.all()
+        AttemptItemFactory(question=question, selected_answers=[chosen.pk])
+
+        def delete_third(data):
+            data["answers-2-DELETE"] = "on"
+            return data
+
+        assert self.post_change(browser, question, delete_third).status_code == 302
+        assert not Answer.objects.filter(pk=unchosen.pk).exists()
+        assert question.answers.count() == 2
+
+    def test_moving_the_key_keeps_the_choice_ids_and_a_rescore_follows_it(self, browser):
+        question = QuestionFactory(with_choices=3)
+        first, second, _ = question.answers.all()
+        exam = ExamFactory()
+        ExamQuestionFactory(exam=exam, question=question)
+        now = timezone.now()
+        attempt = services.attempt_create(user=UserFactory(), exam=exam, now=now)
+        services.attempt_save_item(
+            attempt=attempt, item=attempt.items.get(), selected_answers=[second.pk], now=now
+        )
+        attempt = services.attempt_end(attempt=attempt, now=now)
+        assert attempt.score == Decimal("0.00")
+
+        def second_is_correct(data):
+            del data["answers-0-is_correct"]
+            data["answers-1-is_correct"] = "on"
+            data["answers-1-text_html"] = "<p>Choice 2, reworded</p>"
+            return data
+
+        assert self.post_change(browser, question, second_is_correct).status_code == 302
+        assert list(question.answers.values_list("pk", "is_correct")) == [
+            (first.pk, False),
+            (second.pk, True),
+            (question.answers.all()[2].pk, False),
+        ]
+        browser.post(
+            reverse("admin:attempts_attempt_changelist"),
+            {"action": "rescore_attempts", "_selected_action": [attempt.pk], "index": 0},
+        )
+        attempt.refresh_from_db()
+        assert (attempt.score, attempt.correct_count) == (Decimal("1.00"), 1)

@@ -262,6 +262,29 @@ class TestExamPermissions:
         assert forbidden.status_code == 403
         assert isinstance(forbidden.json()["detail"], str)
 
+    def test_deleting_an_exams_only_batch_hides_it_from_every_student(
+        self, client_for, student, other_student, staff_client
+    ):
+        batch = BatchFactory()
+        student.batches.add(batch)
+        exam = ExamFactory(slug="theirs", batches=[batch])
+        ExamQuestionFactory(exam=exam)
+        ExamFactory(slug="everyone")
+        assert slugs(client_for(student).get(EXAMS)) == {"theirs", "everyone"}
+
+        batch.delete()
+
+        for someone in (student, other_student):
+            client = client_for(someone)
+            assert slugs(client.get(EXAMS)) == {"everyone"}
+            assert slugs(client.get(f"{EXAMS}available/")) == {"everyone"}
+            assert client.get(f"{EXAMS}theirs/").status_code == 403
+            assert client.get(f"{EXAMS}theirs/attempts/").status_code == 403
+            assert client.post(f"{EXAMS}theirs/attempts/").status_code == 403
+        assert not exam.attempts.exists()
+        assert slugs(staff_client.get(EXAMS)) == {"theirs", "everyone"}
+        assert staff_client.get(f"{EXAMS}theirs/").status_code == 200
+
     def test_unpublished_and_unknown_exams_are_404(self, student_client):
         ExamFactory(slug="draft", published=False)
         assert slugs(student_client.get(EXAMS)) == set()

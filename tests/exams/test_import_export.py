@@ -3,11 +3,12 @@ from decimal import Decimal
 import pytest
 
 from exams.models import Answer, Question, Subject
-from tests.factories import AnswerFactory, QuestionFactory, SubjectFactory
+from tests.factories import AnswerFactory, AttemptItemFactory, QuestionFactory, SubjectFactory
 from tests.spreadsheets import (
     admin_export,
     admin_import_confirm,
     admin_import_preview,
+    formula_cells,
     read_spreadsheet,
     row_errors,
     spreadsheet,
@@ -213,6 +214,41 @@ class TestQuestionImport:
         assert not Answer.objects.filter(pk=third.pk).exists()
         assert Question.objects.count() == 1
 
+    def test_a_row_leaving_out_a_chosen_choice_is_refused_naming_it(self, browser):
+        question = QuestionFactory(with_choices=3)
+        before = list(question.answers.values_list("pk", "text_html", "is_correct"))
+        AttemptItemFactory(question=question, selected_answers=[before[2][0]])
+        row = question_row(id=str(question.pk), choice_1="A", choice_2="B", correct="1")
+
+        preview = admin_import_preview(browser, Question, spreadsheet([HEADERS, row]))
+
+        assert row_errors(preview) == {
+            1: {
+                "choice_3": [
+                    "Choice 3 “Choice 3” has been chosen in an attempt, so the row must keep it "
+                    "(its text and whether it is correct may change)."
+                ]
+            }
+        }
+        assert "confirm_form" not in preview.context
+        assert list(question.answers.values_list("pk", "text_html", "is_correct")) == before
+
+    def test_a_row_may_reword_and_rekey_a_chosen_choice_which_keeps_its_id(self, browser):
+        question = QuestionFactory(with_choices=3)
+        first, second, third = question.answers.all()
+        AttemptItemFactory(question=question, selected_answers=[third.pk])
+        row = question_row(
+            id=str(question.pk), choice_1="A", choice_2="B", choice_3="C, reworded", correct="3"
+        )
+
+        import_file(browser, [row])
+
+        assert [(a.pk, a.text_html, a.is_correct) for a in question.answers.all()] == [
+            (first.pk, "A", False),
+            (second.pk, "B", False),
+            (third.pk, "C, reworded", True),
+        ]
+
 
 class TestQuestionExport:
     @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
@@ -259,3 +295,72 @@ class TestQuestionExport:
             "",
         ]
         assert exported["correct"] == "1, 3"
+
+
+class TestFormulaCells:
+    """Question text typed (or imported) as a formula must not run where the export is opened."""
+
+    FORMULAS = {
+        "question_html": '=HYPERLINK("http://evil.example","Q")',
+        "explanation_html": "-2+3+cmd|' /C calc'!A0",
+        "choice_1": "+SUM(1+1)*cmd|' /C calc'!A0",
+        "choice_2": "@SUM(1+1)*cmd|' /C calc'!A0",
+    }
+
+    @pytest.fixture
+    def questions(self, db):
+        cells = self.FORMULAS
+        question = QuestionFactory(
+            question_html=cells["question_html"], explanation_html=cells["explanation_html"], subject=None
+        )
+        AnswerFactory(question=question, text_html=cells["choice_1"], is_correct=True, order=1)
+        AnswerFactory(question=question, text_html=cells["choice_2"], order=2)
+        # A negative number is no formula and stays one.
+        numerical = QuestionFactory(numerical=True, numerical_answer=Decimal("-9.81"), subject=None)
+        return question, numerical
+
+    @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+    def test_the_export_quotes_each_cell_starting_with_a_formula_character(
+        self, browser, questions, file_format
+    ):
+        exported = admin_export(browser, Question, file_format)
+
+        headers, row, numerical_row = read_spreadsheet(exported, file_format)
+        cells = dict(zip(headers, row, strict=True))
+        assert {column: cells[column] for column in self.FORMULAS} == {
+            column: "'" + formula for column, formula in self.FORMULAS.items()
+        }
+        assert Decimal(str(dict(zip(headers, numerical_row, strict=True))["numerical_answer"])) == Decimal(
+            "-9.81"
+        )
+        if file_format == "xlsx":
+            assert formula_cells(exported) == []
+
+    @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+    def test_a_quoted_export_imports_back_to_the_same_questions(self, browser, questions, file_format):
+        before = [described(question) for question in Question.objects.all()]
+        exported = admin_export(browser, Question, file_format)
+        Question.objects.update(question_html="changed", explanation_html="", numerical_answer=Decimal("1"))
+
+        preview = admin_import_preview(browser, Question, exported, file_format)
+        assert row_errors(preview) == {}
+        admin_import_confirm(browser, Question, preview)
+
+        assert [described(question) for question in Question.objects.all()] == before
+
+
+def test_imported_html_is_stored_clean(browser):
+    row = question_row(
+        question_html='<p onclick="steal()">2 + 2?</p><script>steal()</script>',
+        explanation_html='<a href="javascript:steal()">why</a>',
+        choice_1='<img src="4.png" onerror="steal()">',
+    )
+
+    import_file(browser, [row])
+
+    question = Question.objects.get()
+    assert (question.question_html, question.explanation_html) == (
+        "<p>2 + 2?</p>",
+        '<a rel="noopener noreferrer">why</a>',
+    )
+    assert [answer.text_html for answer in question.answers.all()] == ['<img src="4.png">', "5"]

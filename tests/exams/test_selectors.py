@@ -1,14 +1,17 @@
+import importlib
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.utils import timezone
 
+from accounts.models import Batch
 from attempts.choices import AttemptState
 from attempts.selectors import exam_for_user, exam_list, exams_in_user_state
 from exams.errors import ExamNotAvailable, ExamNotFound
 from exams.models import Exam
-from exams.selectors import exams_visible_to
-from tests.factories import AttemptFactory, BatchFactory, ExamFactory, ExamQuestionFactory
+from exams.selectors import exams_left_without_batches, exams_visible_to
+from tests.factories import AttemptFactory, BatchFactory, ExamFactory, ExamQuestionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -41,6 +44,93 @@ class TestExamsVisibleTo:
     def test_staff_see_unpublished_and_batch_limited_exams(self, staff):
         exams = {ExamFactory(published=False), ExamFactory(batches=[BatchFactory()])}
         assert set(exams_visible_to(staff)) == exams
+
+
+class TestDeletingTheBatchesOfAnExam:
+    """An exam limited to batches fails closed when they are deleted: it was never meant for everybody."""
+
+    def test_an_exam_whose_only_batch_was_deleted_is_hidden_from_every_student(self, student, staff):
+        batch = BatchFactory()
+        student.batches.add(batch)
+        exam = ExamFactory(batches=[batch])
+        outsider = UserFactory()
+        assert list(exams_visible_to(student)) == [exam]
+
+        batch.delete()
+
+        for someone in (student, outsider):
+            assert not exams_visible_to(someone).exists()
+        assert list(exams_visible_to(staff)) == [exam]
+
+    def test_members_of_a_remaining_batch_still_see_it(self, student):
+        kept, deleted = BatchFactory(), BatchFactory()
+        student.batches.add(kept)
+        exam = ExamFactory(batches=[kept, deleted])
+
+        deleted.delete()
+
+        assert list(exams_visible_to(student)) == [exam]
+        assert not exams_visible_to(UserFactory()).exists()
+
+    def test_deleting_batches_in_bulk_hides_their_exams_too(self, student):
+        batches = BatchFactory.create_batch(2)
+        ExamFactory(batches=batches)
+
+        Batch.objects.filter(pk__in=[batch.pk for batch in batches]).delete()
+
+        assert not exams_visible_to(student).exists()
+
+    def test_batches_written_around_the_model_still_fail_closed(self, student):
+        # A bulk insert into the link table skips the m2m signal; deleting the batch still closes.
+        batch, exam = BatchFactory(), ExamFactory()
+        Exam.batches.through.objects.bulk_create([Exam.batches.through(exam=exam, batch=batch)])
+        assert not Exam.objects.get(pk=exam.pk).restricted_to_batches
+
+        batch.delete()
+
+        assert not exams_visible_to(student).exists()
+
+    def test_a_batch_limits_an_exam_even_with_the_flag_off(self, student):
+        exam = ExamFactory(batches=[BatchFactory()])
+        Exam.objects.filter(pk=exam.pk).update(restricted_to_batches=False)
+        assert not exams_visible_to(student).exists()
+
+    def test_adding_batches_from_either_side_sets_the_flag(self):
+        exam, other = ExamFactory(), ExamFactory()
+        assert not exam.restricted_to_batches
+        exam.batches.add(BatchFactory())
+        assert exam.restricted_to_batches
+        BatchFactory().exams.add(other)
+        assert Exam.objects.get(pk=other.pk).restricted_to_batches
+
+    def test_an_exam_open_to_all_stays_open_to_all(self, student):
+        exam = ExamFactory()
+        BatchFactory().delete()
+        assert list(exams_visible_to(student)) == [exam]
+
+
+class TestExamsLeftWithoutBatches:
+    def test_names_the_exams_with_no_batch_outside_those_given(self):
+        first, second, other = BatchFactory(), BatchFactory(), BatchFactory()
+        only_first = ExamFactory(title="B", batches=[first])
+        both = ExamFactory(title="A", batches=[first, second])
+        ExamFactory(batches=[first, other])
+        ExamFactory(batches=[other])
+        ExamFactory()
+
+        assert list(exams_left_without_batches([first.pk])) == [only_first]
+        assert list(exams_left_without_batches([first.pk, second.pk])) == [both, only_first]
+
+
+def test_the_migration_restricts_every_exam_that_has_batches():
+    migration = importlib.import_module("exams.migrations.0004_exam_restricted_to_batches")
+    limited, open_to_all = ExamFactory(batches=BatchFactory.create_batch(2)), ExamFactory()
+    Exam.objects.update(restricted_to_batches=False)
+
+    migration.restrict_exams_with_batches(apps, None)
+
+    assert set(Exam.objects.filter(restricted_to_batches=True)) == {limited}
+    assert Exam.objects.get(pk=open_to_all.pk).restricted_to_batches is False
 
 
 class TestExamsInState:
