@@ -10,10 +10,10 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from .authentication import JWTAuthentication
 from .schema import responses
 from .throttling import LoginAddressThrottle, LoginUsernameThrottle
 
