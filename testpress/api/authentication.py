@@ -1,7 +1,9 @@
 """`Authorization: JWT <token>`: simplejwt's authentication, strict about whom the token names.
 
 A token is only as good as its signature; its claims are then read as untrusted input, so a claim of the
-wrong type is a 401 like any other bad token, never a database error.
+wrong type is a 401 like any other bad token, never a database error. A token also carries the user's
+token_version from when it was issued: a password change or a deactivation raises the user's, which
+refuses every token issued before (accounts.models.User.save).
 """
 
 from django.contrib.auth import get_user_model
@@ -12,6 +14,9 @@ from rest_framework_simplejwt.settings import api_settings
 from rest_framework_simplejwt.tokens import Token
 
 from .filters import MAX_ID
+
+# The claim carrying User.token_version. Tokens issued before it existed carry none and count as 0.
+TOKEN_VERSION_CLAIM = "token_version"
 
 
 def token_user_id(token: Token) -> int:
@@ -42,4 +47,15 @@ class JWTAuthentication(authentication.JWTAuthentication):
             raise AuthenticationFailed(_("User not found"), code="user_not_found") from error
         if not user.is_active:
             raise AuthenticationFailed(_("User is inactive"), code="user_inactive")
+        if not is_current(validated_token, token_version=user.token_version):
+            raise AuthenticationFailed(
+                _("This token was issued before the password changed or the account was deactivated."),
+                code="token_revoked",
+            )
         return user
+
+
+def is_current(token: Token, *, token_version: int) -> bool:
+    """Whether the token was issued at the user's present token_version (a number, not a boolean)."""
+    claim = token.get(TOKEN_VERSION_CLAIM, 0)
+    return type(claim) is int and claim == token_version
