@@ -61,14 +61,19 @@ def exam_attempts(*, user, exam: Exam) -> QuerySet[Attempt]:
 
 
 def attempt_for_user(*, user, pk: int) -> Attempt:
-    """One attempt: 404 when there is none, 403 when it is another user's (staff may read any)."""
+    """One attempt: 404 when there is none, 403 when it is another user's (see reads_every_attempt)."""
     return _readable_by(user, with_exam(with_standing(Attempt.objects.filter(pk=pk)), user=user).first())
+
+
+def reads_every_attempt(user) -> bool:
+    """Staff who may view attempts in the admin (attempts.view_attempt) may read anyone's."""
+    return user.is_staff and user.has_perm("attempts.view_attempt")
 
 
 def _readable_by(user, attempt: Attempt | None) -> Attempt:
     if attempt is None:
         raise NotFound()
-    if attempt.user_id != user.pk and not user.is_staff:
+    if attempt.user_id != user.pk and not reads_every_attempt(user):
         raise PermissionDenied("This attempt belongs to another user.")
     return attempt
 
@@ -244,7 +249,8 @@ def _loaded_as_of(load: Callable[[], Attempt], now: datetime) -> Attempt:
 
 
 def attempt_as_of(*, user, pk: int, now: datetime) -> Attempt:
-    """The attempt a request on its items reads: the user's own or, for staff, anyone's, as of `now`.
+    """The attempt a request on its items reads: the user's own or (reads_every_attempt) anyone's, as
+    of `now`.
 
     One plain query with the exam: the items, the review and the actions print no rank, so they
     skip the standing annotations of attempt_detail.
