@@ -32,6 +32,7 @@ def url_of(user) -> str:
 
 class TestPermissions(StaffOnlyEndpointCases):
     keys = KEYS
+    permissions = ("accounts.view_user",)
 
     @pytest.fixture
     def url(self, db):
@@ -79,6 +80,7 @@ class TestUserDetail:
 
 class TestListPermissions(StaffOnlyEndpointCases):
     keys = KEYS
+    permissions = ("accounts.view_user",)
 
     @pytest.fixture
     def url(self, db):
@@ -340,3 +342,42 @@ class TestUpdate:
     def test_an_unknown_user_is_404(self, staff_client):
         response = staff_client.patch("/api/v2.5/admin/users/999999/", {"first_name": "X"})
         assert response.status_code == 404
+
+
+@pytest.mark.django_db
+class TestModelPermissions:
+    """Each method asks for its model permission, as the Django admin's pages do."""
+
+    @pytest.mark.parametrize(
+        "permissions, allowed",
+        [
+            ([], False),
+            (["accounts.view_user"], False),
+            (["accounts.change_user"], False),
+            (["accounts.add_user"], True),
+        ],
+        ids=["none", "view", "change", "add"],
+    )
+    def test_enrolling_needs_add_user(self, client_for, permissions, allowed):
+        client = client_for(UserFactory(is_staff=True, permissions=permissions))
+        response = client.post(LIST_URL, NEW_STUDENT)
+        assert response.status_code == (201 if allowed else 403)
+        assert User.objects.filter(username="asha").exists() is allowed
+
+    @pytest.mark.parametrize(
+        "permissions, allowed",
+        [
+            ([], False),
+            (["accounts.view_user"], False),
+            (["accounts.add_user"], False),
+            (["accounts.change_user"], True),
+        ],
+        ids=["none", "view", "add", "change"],
+    )
+    def test_changing_needs_change_user(self, client_for, permissions, allowed):
+        student = UserFactory()
+        client = client_for(UserFactory(is_staff=True, permissions=permissions))
+        before = snapshot()
+        response = client.patch(url_of(student), {"password": "Fresh-Pass-91", "username": "renamed"})
+        assert response.status_code == (200 if allowed else 403)
+        assert (snapshot() != before) is allowed
