@@ -11,7 +11,6 @@ from io import StringIO
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.core.management import call_command
-from django.forms import CheckboxInput, MultiWidget
 from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
@@ -20,6 +19,7 @@ from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 from accounts.models import User
 from accounts.services import user_update
 from testpress.api.auth import issue_refresh_token, issue_token
+from tests.admin_cases import change_form_data
 from tests.factories import UserFactory
 from tests.spreadsheets import admin_import_confirm, admin_import_preview, spreadsheet
 
@@ -68,26 +68,6 @@ def superuser_api() -> APIClient:
     return client
 
 
-def change_form_data(browser: Client, user: User, **changes) -> dict:
-    """What the Django admin's change form for `user` posts back as it stands, with `changes`."""
-    form = browser.get(reverse("admin:accounts_user_change", args=[user.pk])).context["adminform"].form
-    data = {}
-    for field in form:
-        if field.field.disabled:
-            continue
-        value = changes.get(field.name, field.value())
-        widget = field.field.widget
-        if isinstance(widget, MultiWidget):
-            for index, part in enumerate(widget.decompress(value)):
-                data[f"{field.name}_{index}"] = "" if part is None else part
-        elif isinstance(widget, CheckboxInput):
-            if value:
-                data[field.name] = "on"
-        else:
-            data[field.name] = "" if value is None else value
-    return data
-
-
 def password_form_url(user) -> str:
     # Django's UserAdmin names its password page so whatever the user model.
     return reverse("admin:auth_user_password_change", args=[user.pk])
@@ -101,7 +81,7 @@ def admin_api_patch(user, **body):
 def admin_change_form_active(user, active: bool):
     browser = superuser_browser()
     url = reverse("admin:accounts_user_change", args=[user.pk])
-    response = browser.post(url, change_form_data(browser, user, is_active=active))
+    response = browser.post(url, change_form_data(browser, url, is_active=active))
     assert response.status_code == 302, response.context["adminform"].form.errors
 
 
@@ -125,7 +105,7 @@ def through_changepassword(user, monkeypatch):
 
 
 def through_user_update(user):
-    user_update(user=User.objects.get(pk=user.pk), password=NEW_PASSWORD)
+    user_update(user=User.objects.get(pk=user.pk), changed_by=None, password=NEW_PASSWORD)
 
 
 def through_the_spreadsheet_import(user):
@@ -189,8 +169,8 @@ def deactivate_and_reactivate_through_the_django_admin(user):
 
 
 def deactivate_and_reactivate_through_user_update(user):
-    user_update(user=User.objects.get(pk=user.pk), is_active=False)
-    user_update(user=User.objects.get(pk=user.pk), is_active=True)
+    user_update(user=User.objects.get(pk=user.pk), changed_by=None, is_active=False)
+    user_update(user=User.objects.get(pk=user.pk), changed_by=None, is_active=True)
 
 
 def deactivate_and_reactivate_on_the_model(user):
@@ -237,7 +217,7 @@ def test_changing_a_students_profile_keeps_their_tokens():
     student = UserFactory()
     before = log_in(student.username)
     admin_api_patch(student, first_name="Renamed", email="renamed@example.com", batches=["Morning"])
-    user_update(user=User.objects.get(pk=student.pk), last_name="Other")
+    user_update(user=User.objects.get(pk=student.pk), changed_by=None, last_name="Other")
     assert_working(before)
 
 
