@@ -1,8 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from import_export.admin import ImportExportMixin
 
 from testpress.admin_columns import CountColumnsMixin, count_of
+from testpress.admin_import_export import PermittedImportExportMixin
 from testpress.resources import SPREADSHEET_FORMATS
 
 from .models import Batch, User
@@ -20,7 +20,7 @@ class BatchAdmin(CountColumnsMixin, admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(ImportExportMixin, DjangoUserAdmin):
+class UserAdmin(PermittedImportExportMixin, DjangoUserAdmin):
     resource_classes = [UserResource]
     formats = SPREADSHEET_FORMATS
     fieldsets = (
