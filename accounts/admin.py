@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
-from import_export.admin import ImportExportMixin
 
 from testpress.admin_columns import CountColumnsMixin, count_of
+from testpress.admin_import_export import PermittedImportExportMixin
 from testpress.resources import SPREADSHEET_FORMATS
 
 from .models import Batch, User
 from .resources import UserResource
+from .services import may_change_user
+
+# What makes an account staff or more: only a superuser grants it (accounts.services.may_change_user).
+PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
 
 
 @admin.register(Batch)
@@ -16,7 +20,7 @@ class BatchAdmin(CountColumnsMixin, admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(ImportExportMixin, DjangoUserAdmin):
+class UserAdmin(PermittedImportExportMixin, DjangoUserAdmin):
     resource_classes = [UserResource]
     formats = SPREADSHEET_FORMATS
     fieldsets = (
@@ -37,6 +41,15 @@ class UserAdmin(ImportExportMixin, DjangoUserAdmin):
     list_filter = ["batches", "is_staff", "is_active"]
     search_fields = ["username", "email", "phone"]
     filter_horizontal = [*DjangoUserAdmin.filter_horizontal, "batches"]
+
+    def has_change_permission(self, request, obj=None):
+        # Also guards the password page, which asks this of the user whose password it sets.
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or may_change_user(changed_by=request.user, user=obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if request.user.is_superuser else (*readonly, *PRIVILEGE_FIELDS)
 
     @admin.display(description="full name", ordering="first_name")
     def full_name(self, user):

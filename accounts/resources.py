@@ -60,7 +60,8 @@ class UserResource(AllOrNothingResource):
             # The row's result (the preview's diff, the admin log) reads the instance it was given.
             instance.pk, instance._state = created.pk, created._state
         else:
-            user_update(user=instance, password=password, batches=batches)
+            # The admin passes who imports as `user`.
+            user_update(user=instance, changed_by=kwargs.get("user"), password=password, batches=batches)
 
     def filter_export(self, queryset, **kwargs):
         # Staff accounts are not students, and the import refuses them.

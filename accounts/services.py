@@ -6,6 +6,7 @@ from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from . import errors
 from .models import Batch, User
 
 
@@ -55,11 +56,30 @@ def user_create(
     return user
 
 
+def may_change_user(*, changed_by: User | None, user: User) -> bool:
+    """Whether `changed_by` may change `user`; None is the system itself (a command, a migration).
+
+    Whoever may change an account may set its password and sign in as it, so staff and superuser
+    accounts are for superusers alone; other staff change students as their permissions allow.
+    """
+    return changed_by is None or changed_by.is_superuser or not (user.is_staff or user.is_superuser)
+
+
 @transaction.atomic
 def user_update(
-    *, user: User, batches: Iterable[str] | None = None, password: str | None = None, **fields
+    *,
+    user: User,
+    changed_by: User | None,
+    batches: Iterable[str] | None = None,
+    password: str | None = None,
+    **fields,
 ) -> User:
-    """Change the given fields of a user; `batches` (names) replaces the user's batches when given."""
+    """Change the given fields of a user; `batches` (names) replaces the user's batches when given.
+
+    Raises StaffAccountProtected (403) when `changed_by` may not change this user (may_change_user).
+    """
+    if not may_change_user(changed_by=changed_by, user=user):
+        raise errors.StaffAccountProtected()
     for name, value in fields.items():
         setattr(user, name, value)
     _validate(user, password=password)

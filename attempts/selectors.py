@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from exams import errors as exam_errors
 from exams.choices import QuestionType
 from exams.models import Answer, Exam, ExamQuestion, Section, Subject
-from exams.selectors import exams_visible_to
+from exams.selectors import exams_visible_to, sees_every_exam
 from testpress.queries import subquery_count, subquery_sum
 
 from . import errors, scoring
@@ -93,7 +93,7 @@ def exam_for_user(*, user, slug: str) -> Exam:
     exam = (
         with_user_counts(Exam.objects.filter(slug=slug), user=user).annotate(visible=Exists(visible)).first()
     )
-    if exam is None or not (exam.published or user.is_staff):
+    if exam is None or not (exam.published or sees_every_exam(user)):
         raise exam_errors.ExamNotFound()
     if not exam.visible:
         raise exam_errors.ExamNotAvailable()
@@ -122,14 +122,19 @@ def exam_attempts(*, user, exam: Exam) -> QuerySet[Attempt]:
 
 
 def attempt_for_user(*, user, pk: int) -> Attempt:
-    """One attempt: 404 when there is none, 403 when it is another user's (staff may read any)."""
+    """One attempt: 404 when there is none, 403 when it is another user's (see reads_every_attempt)."""
     return _readable_by(user, with_exam(with_standing(Attempt.objects.filter(pk=pk)), user=user).first())
+
+
+def reads_every_attempt(user) -> bool:
+    """Staff who may view attempts in the admin (attempts.view_attempt) may read anyone's."""
+    return user.is_staff and user.has_perm("attempts.view_attempt")
 
 
 def _readable_by(user, attempt: Attempt | None) -> Attempt:
     if attempt is None:
         raise errors.AttemptNotFound()
-    if attempt.user_id != user.pk and not user.is_staff:
+    if attempt.user_id != user.pk and not reads_every_attempt(user):
         raise errors.NotYourAttempt()
     return attempt
 
@@ -282,7 +287,7 @@ def difficulty_stats(attempt: Attempt) -> dict[str, ItemCounts]:
 
 
 def attempt_readable_by(*, user, pk: int) -> Attempt:
-    """The attempt a request on its items reads: the user's own or, for staff, anyone's.
+    """The attempt a request on its items reads: the user's own or (reads_every_attempt) anyone's.
 
     One plain query with the exam: the items, the review and the actions print no rank, so they
     skip the standing annotations of attempt_detail.

@@ -6,11 +6,11 @@ from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
-from import_export.admin import ImportExportMixin
 
 from accounts.admin import BatchAdmin
 from accounts.models import Batch
 from testpress.admin_columns import CountColumnsMixin, count_of
+from testpress.admin_import_export import PermittedImportExportMixin
 from testpress.resources import SPREADSHEET_FORMATS
 
 from .models import Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
@@ -230,7 +230,7 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(ImportExportMixin, admin.ModelAdmin):
+class QuestionAdmin(PermittedImportExportMixin, admin.ModelAdmin):
     resource_classes = [QuestionResource]
     formats = SPREADSHEET_FORMATS
     list_display = ["__str__", "type", "subject", "difficulty", "marks"]

@@ -17,6 +17,14 @@ from testpress.queries import subquery_count
 from .models import Exam, ExamQuestion, Subject
 
 
+def sees_every_exam(user) -> bool:
+    """Staff who may view exams in the admin (exams.view_exam) see drafts and every batch's exams too.
+
+    Students are answered without reading permissions: they hold none, and this is on every exam request.
+    """
+    return user.is_staff and user.has_perm("exams.view_exam")
+
+
 def exams_visible_to(user) -> QuerySet[Exam]:
     """The one rule of who sees an exam: every read, the detail and starting an attempt go through it.
 
@@ -26,7 +34,7 @@ def exams_visible_to(user) -> QuerySet[Exam]:
     if the flag were off. Batches are tested with EXISTS rather than joined, so an exam in two of the
     user's batches is still one row.
     """
-    if user.is_staff:
+    if sees_every_exam(user):
         return Exam.objects.all()
     limited = Batch.objects.filter(exams=OuterRef("pk"))
     open_to_all = Q(restricted_to_batches=False) & ~Exists(limited)

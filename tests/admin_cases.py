@@ -3,8 +3,29 @@ the query strings (each list_filter and the search) its changelist must answer."
 
 import pytest
 from django.db import connection
+from django.forms import CheckboxInput, MultiWidget
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+
+
+def change_form_data(browser, url: str, **changes) -> dict:
+    """What the admin's change form at `url` posts back as it stands, with `changes` by field name."""
+    form = browser.get(url).context["adminform"].form
+    data = {}
+    for field in form:
+        if field.field.disabled:
+            continue
+        value = changes.get(field.name, field.value())
+        widget = field.field.widget
+        if isinstance(widget, MultiWidget):
+            for index, part in enumerate(widget.decompress(value)):
+                data[f"{field.name}_{index}"] = "" if part is None else part
+        elif isinstance(widget, CheckboxInput):
+            if value:
+                data[field.name] = "on"
+        else:
+            data[field.name] = "" if value is None else value
+    return data
 
 
 class AdminSmokeCases:

@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 import factory
+from django.contrib.auth.models import Permission
 from django.utils import timezone
 
 from accounts.models import Batch, User
@@ -36,6 +37,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     password = factory.django.Password("demo-pass-123")
 
     class Params:
+        # A superuser: every permission. For staff with some, UserFactory(is_staff=True, permissions=[...]).
         staff = factory.Trait(
             is_staff=True, is_superuser=True, username=factory.Sequence(lambda n: f"staff{n}")
         )
@@ -44,6 +46,20 @@ class UserFactory(factory.django.DjangoModelFactory):
     def batches(self, create, extracted, **kwargs):
         if create and extracted:
             self.batches.set(extracted)
+
+    @factory.post_generation
+    def permissions(self, create, extracted, **kwargs):
+        """Model permissions by their "app_label.codename", as has_perm() names them."""
+        if create and extracted:
+            self.user_permissions.set(permissions_named(extracted))
+
+
+def permissions_named(names) -> list[Permission]:
+    found = []
+    for name in names:
+        app_label, codename = name.split(".")
+        found.append(Permission.objects.get(content_type__app_label=app_label, codename=codename))
+    return found
 
 
 class CourseFactory(factory.django.DjangoModelFactory):

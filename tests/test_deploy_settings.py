@@ -1,4 +1,5 @@
-"""testpress.settings.prod, loaded in a fresh interpreter as gunicorn would, from environment variables."""
+"""The settings modules, each loaded in a fresh interpreter as gunicorn or manage.py would, from environment
+variables: testpress.settings.prod above all, and which keys dev and prod refuse to sign with."""
 
 import json
 import os
@@ -8,6 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
+
+from testpress.settings.base import PUBLIC_DEV_SECRET_KEY
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 SECRET = secrets.token_urlsafe(50)
@@ -33,10 +36,14 @@ print(json.dumps({
 """
 
 
-def run(args, **env):
+def run(args, settings="testpress.settings.prod", **env):
+    """`python <args>` with only the given environment; settings=None leaves the module to manage.py."""
     environment = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "JWT_", "SECURE_"))}
-    environment.update({"DJANGO_SETTINGS_MODULE": "testpress.settings.prod", "ALLOWED_HOSTS": "example.com"})
+    environment.update({"ALLOWED_HOSTS": "example.com"})
+    if settings is not None:
+        environment["DJANGO_SETTINGS_MODULE"] = settings
     environment.pop("SECRET_KEY", None)
+    environment.pop("DEBUG", None)
     environment.update(env)
     return subprocess.run(
         [sys.executable, *args], cwd=BASE_DIR, env=environment, capture_output=True, text=True, timeout=60
@@ -67,10 +74,13 @@ def test_check_deploy_fails_on_a_weak_secret_key():
     assert "security.W009" in result.stderr + result.stdout
 
 
-@pytest.mark.skipif(
+needs_no_local_secret_key = pytest.mark.skipif(
     (BASE_DIR / ".env").exists() and "SECRET_KEY" in (BASE_DIR / ".env").read_text(),
     reason="the local .env file provides a SECRET_KEY",
 )
+
+
+@needs_no_local_secret_key
 def test_production_refuses_to_start_without_a_secret_key():
     result = run(["-c", DUMP])
     assert result.returncode != 0
@@ -124,3 +134,72 @@ def test_production_reads_its_values_from_the_environment():
     assert values["rates"]["write"] == "300/min"
     assert (values["rates"]["login_username_ip"], values["rates"]["login_ip"]) == ("5/min", "1000/min")
     assert values["CSRF_TRUSTED_ORIGINS"] == ["https://exams.example.com"]
+
+
+@pytest.mark.parametrize("variable", ["SECRET_KEY", "JWT_SIGNING_KEY"])
+def test_production_refuses_the_public_development_key_even_when_given(variable):
+    # Copied from base.py into the service's environment, it is still the key anyone can read.
+    result = run(["-c", DUMP], **{"SECRET_KEY": SECRET, variable: PUBLIC_DEV_SECRET_KEY})
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert f"{variable} is the public development key" in result.stderr
+
+
+# What any settings module prints: whether DEBUG is on and the key tokens are signed with.
+KEYS_DUMP = """
+import json, django
+django.setup()
+from django.conf import settings as s
+print(json.dumps({"DEBUG": s.DEBUG, "secret_key": s.SECRET_KEY, "signing_key": s.SIMPLE_JWT["SIGNING_KEY"]}))
+"""
+
+
+@needs_no_local_secret_key
+@pytest.mark.parametrize(
+    "keys",
+    [
+        {},
+        {"SECRET_KEY": PUBLIC_DEV_SECRET_KEY},
+        {"SECRET_KEY": SECRET, "JWT_SIGNING_KEY": PUBLIC_DEV_SECRET_KEY},
+    ],
+    ids=["no-key", "public-secret-key", "public-signing-key"],
+)
+def test_manage_py_refuses_to_start_with_debug_off_and_the_public_key(keys):
+    """manage.py's default (dev) settings with DEBUG off: no command, runserver included, gets going."""
+    result = run(["manage.py", "check"], settings=None, DEBUG="0", **keys)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "is the public development key" in result.stderr
+    assert "System check identified" not in result.stdout
+
+
+def settings_of(module: str, **env) -> dict:
+    result = run(["-c", KEYS_DUMP], settings=module, **env)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+@needs_no_local_secret_key
+def test_make_run_needs_no_configuration():
+    """`make run`: manage.py with no environment at all runs dev settings, DEBUG on, the public key."""
+    result = run(["manage.py", "check"], settings=None)
+    assert result.returncode == 0, result.stderr
+    values = settings_of("testpress.settings.dev")
+    assert values == {
+        "DEBUG": True,
+        "secret_key": PUBLIC_DEV_SECRET_KEY,
+        "signing_key": PUBLIC_DEV_SECRET_KEY,
+    }
+
+
+def test_dev_settings_with_debug_off_start_with_a_secret_key():
+    result = run(["manage.py", "check"], settings=None, DEBUG="0", SECRET_KEY=SECRET)
+    assert result.returncode == 0, result.stderr
+    values = settings_of("testpress.settings.dev", DEBUG="0", SECRET_KEY=SECRET)
+    assert values == {"DEBUG": False, "secret_key": SECRET, "signing_key": SECRET}
+
+
+@needs_no_local_secret_key
+def test_test_settings_need_no_configuration():
+    # pytest's settings never serve anyone: DEBUG off with the public key is allowed there.
+    assert settings_of("testpress.settings.test")["DEBUG"] is False

@@ -1,6 +1,7 @@
 """POST auth-token/: username and password in, {"token": <JWT>, "refresh": <JWT>} out.
 
-POST auth-token/refresh/: {"refresh": <JWT>} in, a new {"token": <JWT>} out, while the user is active.
+POST auth-token/refresh/: {"refresh": <JWT>} in, a new {"token": <JWT>} out, while the user is active and
+has not changed their password since the refresh token was issued.
 """
 
 from django.contrib.auth import authenticate
@@ -10,10 +11,10 @@ from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
-from rest_framework_simplejwt.authentication import JWTAuthentication
 from rest_framework_simplejwt.exceptions import InvalidToken, TokenError
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
 
+from .authentication import TOKEN_VERSION_CLAIM, JWTAuthentication
 from .schema import responses
 from .throttling import LoginAddressThrottle, LoginUsernameAddressThrottle
 
@@ -32,12 +33,14 @@ class AuthTokenSerializer(serializers.Serializer):
 
 
 def issue_token(user) -> str:
-    """An access token whose payload carries what the clients read: user_id, username, email, exp."""
+    """An access token whose payload carries what the clients read (user_id, username, email, exp) and the
+    user's token_version, which a password change or a deactivation moves on."""
     token = AccessToken.for_user(user)
     # simplejwt writes the id as a string; the clients read a number, as in the seed's token.
     token["user_id"] = user.pk
     token["username"] = user.get_username()
     token["email"] = user.email
+    token[TOKEN_VERSION_CLAIM] = user.token_version
     return str(token)
 
 
@@ -45,6 +48,7 @@ def issue_refresh_token(user) -> str:
     """A longer-lived token that only auth-token/refresh/ accepts (the API refuses it as an access token)."""
     token = RefreshToken.for_user(user)
     token["user_id"] = user.pk
+    token[TOKEN_VERSION_CLAIM] = user.token_version
     return str(token)
 
 
@@ -113,6 +117,7 @@ class RefreshAuthToken(APIView):
             refresh = RefreshToken(serializer.validated_data["refresh"])
         except TokenError as error:
             raise InvalidToken(error.args[0]) from error
-        # The same user lookup as every authenticated request: deleted or deactivated users get a 401.
+        # The same checks as every authenticated request: a deleted or deactivated user, or a password
+        # changed since the refresh token was issued, gets a 401.
         user = JWTAuthentication().get_user(refresh)
         return Response({"token": issue_token(user)})

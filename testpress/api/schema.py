@@ -16,7 +16,7 @@ from .exceptions import json_not_found
 class JWTScheme(OpenApiAuthenticationExtension):
     """`Authorization: JWT <token>` (Bearer also accepted). OpenAPI's http/bearer would only allow Bearer."""
 
-    target_class = "rest_framework_simplejwt.authentication.JWTAuthentication"
+    target_class = "testpress.api.authentication.JWTAuthentication"
     name = "jwtAuth"
     # Outranks drf-spectacular's own simplejwt scheme, which describes only the first header type.
     priority = 1

@@ -4,13 +4,17 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-SECRET_KEY = env("SECRET_KEY", default="insecure-dev-key-change-me-for-any-deployment-0123456789")
+# Anyone can read this key here, so anyone could sign a token or session with it: it serves only a DEBUG
+# server on a developer's machine (`make run` with no configuration). dev.py and prod.py refuse it otherwise.
+PUBLIC_DEV_SECRET_KEY = "insecure-dev-key-change-me-for-any-deployment-0123456789"
+SECRET_KEY = env("SECRET_KEY", default=PUBLIC_DEV_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -117,7 +121,7 @@ LOGGING = {
 # --- Django REST framework -------------------------------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework_simplejwt.authentication.JWTAuthentication",
+        "testpress.api.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -206,3 +210,18 @@ IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
 # The most time a single gap between two requests on an attempt may add to its clock: a phone that
 # closed the app does not burn the student's time, a slow network still counts.
 ATTEMPT_TIME_GRACE = timedelta(seconds=env.int("ATTEMPT_TIME_GRACE_SECONDS", default=90))
+
+
+def refuse_public_keys(*, secret_key: str, signing_key: str) -> None:
+    """ImproperlyConfigured when sessions or tokens would be signed with the key published in this file.
+
+    Called at load by every settings module a server may run with DEBUG off, so that such a server never
+    starts at all (gunicorn runs no system checks).
+    """
+    for name, key in (("SECRET_KEY", secret_key), ("JWT_SIGNING_KEY", signing_key)):
+        if key == PUBLIC_DEV_SECRET_KEY:
+            raise ImproperlyConfigured(
+                f"{name} is the public development key of testpress/settings/base.py, which only a DEBUG "
+                "server may use: set SECRET_KEY (and JWT_SIGNING_KEY, if given) to a secret of 50+ random "
+                'characters, e.g. python -c "import secrets; print(secrets.token_urlsafe(50))".'
+            )

@@ -3,13 +3,15 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import REST_FRAMEWORK, SIMPLE_JWT, env
+from .base import REST_FRAMEWORK, SIMPLE_JWT, env, refuse_public_keys
 
 DEBUG = False
 SECRET_KEY = env("SECRET_KEY")
 
 # Tokens are signed with their own key when one is given, else with SECRET_KEY; never with base's default.
 SIMPLE_JWT = {**SIMPLE_JWT, "SIGNING_KEY": env("JWT_SIGNING_KEY", default=SECRET_KEY)}
+# Required is not enough: the public development key, copied into the environment, is refused too.
+refuse_public_keys(secret_key=SECRET_KEY, signing_key=SIMPLE_JWT["SIGNING_KEY"])
 if len(SIMPLE_JWT["SIGNING_KEY"]) < 32:
     raise ImproperlyConfigured("JWT_SIGNING_KEY (or SECRET_KEY) must be at least 32 characters long.")
 

@@ -4,6 +4,7 @@ its changes."""
 from datetime import UTC, datetime
 
 import pytest
+from django.test import Client
 
 from accounts.models import Batch, User
 from tests.api_cases import StaffOnlyEndpointCases
@@ -32,6 +33,7 @@ def url_of(user) -> str:
 
 class TestPermissions(StaffOnlyEndpointCases):
     keys = KEYS
+    permissions = ("accounts.view_user",)
 
     @pytest.fixture
     def url(self, db):
@@ -79,6 +81,7 @@ class TestUserDetail:
 
 class TestListPermissions(StaffOnlyEndpointCases):
     keys = KEYS
+    permissions = ("accounts.view_user",)
 
     @pytest.fixture
     def url(self, db):
@@ -340,3 +343,120 @@ class TestUpdate:
     def test_an_unknown_user_is_404(self, staff_client):
         response = staff_client.patch("/api/v2.5/admin/users/999999/", {"first_name": "X"})
         assert response.status_code == 404
+
+
+PROTECTED = {
+    "detail": "Only a superuser may change a staff or superuser account.",
+    "error_code": "staff_account",
+}
+
+
+def can_sign_in_to_the_django_admin(username: str, password: str) -> bool:
+    browser = Client()
+    browser.post("/admin/login/?next=/admin/", {"username": username, "password": password})
+    return browser.get("/admin/").status_code == 200
+
+
+@pytest.mark.django_db
+class TestStaffAccounts:
+    """Setting a password is taking an account over: only a superuser may change a staff one."""
+
+    @pytest.fixture
+    def user_manager(self):
+        # Everything the Django admin asks to manage users, and no more.
+        return UserFactory(
+            is_staff=True, permissions=["accounts.view_user", "accounts.add_user", "accounts.change_user"]
+        )
+
+    @pytest.mark.parametrize("holds_user_permissions", [False, True], ids=["no-rights", "user-manager"])
+    def test_staff_cannot_take_over_the_superuser(self, client_for, user_manager, holds_user_permissions):
+        superuser = UserFactory(staff=True, username="root")
+        attacker = user_manager if holds_user_permissions else UserFactory(is_staff=True)
+        before = snapshot()
+
+        response = client_for(attacker).patch(url_of(superuser), {"password": "Taken-Over-Pass-55"})
+
+        assert response.status_code == 403
+        if holds_user_permissions:
+            assert response.json() == PROTECTED
+        assert snapshot() == before
+        assert not can_sign_in_to_the_django_admin("root", "Taken-Over-Pass-55")
+        assert can_sign_in_to_the_django_admin("root", "demo-pass-123")
+
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"password": "Taken-Over-Pass-55"},
+            {"is_active": False},
+            {"username": "renamed"},
+            {"first_name": "X"},
+        ],
+        ids=["password", "is_active", "username", "first_name"],
+    )
+    @pytest.mark.parametrize("target", ["superuser", "other-staff", "themselves"])
+    def test_a_user_manager_changes_no_staff_account(self, client_for, user_manager, change, target):
+        victim = {
+            "superuser": lambda: UserFactory(staff=True),
+            "other-staff": lambda: UserFactory(is_staff=True),
+            "themselves": lambda: user_manager,
+        }[target]()
+        before = snapshot()
+
+        response = client_for(user_manager).patch(url_of(victim), change)
+
+        assert (response.status_code, response.json()) == (403, PROTECTED)
+        assert snapshot() == before
+
+    def test_a_user_manager_changes_students(self, client_for, user_manager):
+        student = UserFactory()
+        response = client_for(user_manager).patch(
+            url_of(student), {"password": "Fresh-Pass-91", "is_active": False}
+        )
+        assert response.status_code == 200
+        student.refresh_from_db()
+        assert student.check_password("Fresh-Pass-91") and not student.is_active
+
+    def test_a_superuser_sets_a_staff_members_password(self, client_for):
+        staff = UserFactory(is_staff=True, username="teacher")
+        response = client_for(UserFactory(staff=True)).patch(url_of(staff), {"password": "Reset-By-Super-71"})
+        assert response.status_code == 200
+        assert can_sign_in_to_the_django_admin("teacher", "Reset-By-Super-71")
+
+
+@pytest.mark.django_db
+class TestModelPermissions:
+    """Each method asks for its model permission, as the Django admin's pages do."""
+
+    @pytest.mark.parametrize(
+        "permissions, allowed",
+        [
+            ([], False),
+            (["accounts.view_user"], False),
+            (["accounts.change_user"], False),
+            (["accounts.add_user"], True),
+        ],
+        ids=["none", "view", "change", "add"],
+    )
+    def test_enrolling_needs_add_user(self, client_for, permissions, allowed):
+        client = client_for(UserFactory(is_staff=True, permissions=permissions))
+        response = client.post(LIST_URL, NEW_STUDENT)
+        assert response.status_code == (201 if allowed else 403)
+        assert User.objects.filter(username="asha").exists() is allowed
+
+    @pytest.mark.parametrize(
+        "permissions, allowed",
+        [
+            ([], False),
+            (["accounts.view_user"], False),
+            (["accounts.add_user"], False),
+            (["accounts.change_user"], True),
+        ],
+        ids=["none", "view", "add", "change"],
+    )
+    def test_changing_needs_change_user(self, client_for, permissions, allowed):
+        student = UserFactory()
+        client = client_for(UserFactory(is_staff=True, permissions=permissions))
+        before = snapshot()
+        response = client.patch(url_of(student), {"password": "Fresh-Pass-91", "username": "renamed"})
+        assert response.status_code == (200 if allowed else 403)
+        assert (snapshot() != before) is allowed

@@ -1,4 +1,4 @@
-"""Token lifecycle: refresh, tokens of deactivated users, token kinds and signing keys."""
+"""Token lifecycle: refresh, tokens of deactivated users, token kinds, signing keys and the user claim."""
 
 from datetime import timedelta
 
@@ -7,6 +7,8 @@ import pytest
 from django.conf import settings
 from django.utils import timezone
 from rest_framework_simplejwt.tokens import AccessToken, RefreshToken
+
+from tests.factories import UserFactory
 
 LOGIN = "/api/v2.1/auth-token/"
 REFRESH_URLS = ["/api/v2.1/auth-token/refresh/", "/api/v2.5/auth-token/refresh/"]
@@ -104,3 +106,62 @@ class TestAccessTokens:
         forged = jwt.encode(payload, "a-guessed-key-that-is-not-the-configured-one", "HS256")
         api_client.credentials(HTTP_AUTHORIZATION=f"JWT {forged}")
         assert_refused(api_client.get(PROTECTED))
+
+
+def signed_with_user_id(token_class, value) -> str:
+    """A token signed with the configured key whose user_id claim is `value`, whatever its type."""
+    token = token_class()
+    token["user_id"] = value
+    return str(token)
+
+
+# user_id claims a correctly signed token may carry that name no user, each given the real user's id.
+BAD_USER_IDS = {
+    "list": lambda pk: [pk],
+    "dict": lambda pk: {"id": pk},
+    "text": lambda pk: f"{pk}abc",
+    "empty-text": lambda pk: "",
+    "padded-digits": lambda pk: f" {pk}",
+    "non-ascii-digits": lambda pk: "\u0661" * len(str(pk)),
+    "huge-number": lambda pk: 10**30,
+    "huge-digits": lambda pk: "9" * 30,
+    "thousands-of-digits": lambda pk: "9" * 5000,
+    "past-bigint": lambda pk: 2**63,
+    "zero": lambda pk: 0,
+    "negative": lambda pk: -pk,
+    "float": lambda pk: float(pk),
+    "boolean": lambda pk: True,
+    "null": lambda pk: None,
+}
+
+
+@pytest.mark.django_db
+class TestUserIdClaim:
+    @pytest.mark.parametrize("make_value", BAD_USER_IDS.values(), ids=BAD_USER_IDS.keys())
+    def test_a_signed_access_token_naming_no_user_is_a_401(self, api_client, make_value):
+        # The user has id 1 on a fresh SQLite database, so `true` or 1.0 would find them if let through.
+        user = UserFactory()
+        api_client.credentials(
+            HTTP_AUTHORIZATION=f"JWT {signed_with_user_id(AccessToken, make_value(user.pk))}"
+        )
+        assert_refused(api_client.get(PROTECTED))
+
+    # auth-token/refresh/ answers 400 to a refresh token over 2000 characters before reading it.
+    @pytest.mark.parametrize(
+        "make_value",
+        [make for name, make in BAD_USER_IDS.items() if name != "thousands-of-digits"],
+        ids=[name for name in BAD_USER_IDS if name != "thousands-of-digits"],
+    )
+    def test_a_signed_refresh_token_naming_no_user_is_a_401(self, api_client, make_value):
+        user = UserFactory()
+        refresh = signed_with_user_id(RefreshToken, make_value(user.pk))
+        assert_refused(api_client.post(REFRESH_URLS[0], {"refresh": refresh}, format="json"))
+
+    @pytest.mark.parametrize("as_text", [False, True], ids=["number", "digits"])
+    def test_the_id_as_a_number_or_as_simplejwts_digits_names_the_user(self, api_client, as_text):
+        user = UserFactory()
+        value = str(user.pk) if as_text else user.pk
+        api_client.credentials(HTTP_AUTHORIZATION=f"JWT {signed_with_user_id(AccessToken, value)}")
+        assert api_client.get(PROTECTED).status_code == 200
+        response = api_client.post(REFRESH_URLS[0], {"refresh": signed_with_user_id(RefreshToken, value)})
+        assert AccessToken(response.json()["token"])["user_id"] == user.pk

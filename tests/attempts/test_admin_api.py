@@ -81,6 +81,7 @@ def many_attempts(count: int, **kwargs) -> list[Attempt]:
 
 class TestPermissions(StaffOnlyEndpointCases):
     keys = SEED_KEYS
+    permissions = ("attempts.view_attempt",)
 
     @pytest.fixture
     def url(self, db):
@@ -487,6 +488,7 @@ def taken(student, now):
 
 class TestDetailPermissions(StaffOnlyEndpointCases):
     keys = DETAIL_KEYS
+    permissions = ("attempts.view_attempt",)
 
     @pytest.fixture
     def url(self, db):
@@ -495,6 +497,7 @@ class TestDetailPermissions(StaffOnlyEndpointCases):
 
 class TestUserAnswersPermissions(StaffOnlyEndpointCases):
     keys = ANSWER_KEYS
+    permissions = ("attempts.view_attempt", "exams.view_question", "exams.view_answer")
 
     @pytest.fixture
     def url(self, db):

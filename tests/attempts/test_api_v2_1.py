@@ -308,6 +308,13 @@ class TestAttemptPermissions:
         assert body["user"] == "someone-else"
         assert body["exam"]["attempts_count"] == 0  # the exam's counts are the reader's own
 
+    def test_staff_read_others_attempts_only_when_they_may_view_attempts(self, other_student, client_for):
+        attempt = AttemptFactory(user=other_student)
+        url = f"{ATTEMPTS}{attempt.id}/"
+        assert client_for(UserFactory(is_staff=True)).get(url).status_code == 403
+        viewer = client_for(UserFactory(is_staff=True, permissions=["attempts.view_attempt"]))
+        assert detail(viewer, attempt)["user"] == "someone-else"
+
     def test_staff_list_holds_only_their_own_attempts(self, staff, staff_client):
         mine = AttemptFactory(user=staff)
         AttemptFactory()

@@ -96,6 +96,9 @@ class TestAccess:
         assert stranger.get(ended["review_url"]).status_code == 403
         assert stranger.get(f"{ended['review_url']}subjects/").status_code == 403
         assert ok(staff_client.get(ended["review_url"]))["count"] == 1
+        # The review discloses the answer key: staff need attempts.view_attempt, like the admin's.
+        without_rights = client_for(UserFactory(is_staff=True))
+        assert without_rights.get(ended["review_url"]).status_code == 403
 
 
 class TestReviewDisclosesEverything:

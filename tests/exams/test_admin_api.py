@@ -45,6 +45,7 @@ def url_of(exam) -> str:
 
 class TestPermissions(StaffOnlyEndpointCases):
     keys = KEYS
+    permissions = ("exams.view_exam",)
 
     @pytest.fixture
     def url(self, db):
@@ -130,6 +131,7 @@ class TestExamDetail:
 
 class TestListPermissions(StaffOnlyEndpointCases):
     keys = KEYS
+    permissions = ("exams.view_exam",)
 
     @pytest.fixture
     def url(self, db):

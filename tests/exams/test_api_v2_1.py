@@ -11,6 +11,7 @@ from tests.factories import (
     CourseFactory,
     ExamFactory,
     ExamQuestionFactory,
+    UserFactory,
 )
 from tests.query_counts import assert_fixed_query_count, request_queries
 from tests.seed_shapes import (
@@ -297,6 +298,20 @@ class TestExamPermissions:
         ExamFactory(slug="theirs", batches=[BatchFactory()])
         assert slugs(staff_client.get(EXAMS)) == {"draft", "theirs"}
         assert staff_client.get(f"{EXAMS}theirs/").status_code == 200
+
+    def test_staff_see_every_exam_only_when_they_may_view_exams(self, client_for):
+        ExamFactory(slug="draft", published=False)
+        ExamFactory(slug="theirs", batches=[BatchFactory()])
+        ExamFactory(slug="everyone")
+        # Being staff gives nothing by itself, as in the Django admin: they see what a student sees.
+        without_rights = client_for(UserFactory(is_staff=True))
+        assert slugs(without_rights.get(EXAMS)) == {"everyone"}
+        assert without_rights.get(f"{EXAMS}draft/").status_code == 404
+        assert without_rights.get(f"{EXAMS}theirs/").status_code == 403
+
+        viewer = client_for(UserFactory(is_staff=True, permissions=["exams.view_exam"]))
+        assert slugs(viewer.get(EXAMS)) == {"draft", "theirs", "everyone"}
+        assert viewer.get(f"{EXAMS}draft/").status_code == 200
 
     def test_writes_are_not_allowed(self, student_client):
         exam = ExamFactory()

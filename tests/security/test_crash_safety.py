@@ -15,6 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import jwt
 import pytest
 import requests
 from django.conf import settings
@@ -30,6 +31,13 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
 ROOT = Path(__file__).resolve().parents[2]
 TIMEOUT = 20
+SERVER_KEY = "crash-test-" + "k" * 40
+
+
+def token_for(user) -> str:
+    """The user's token as issue_token writes it, signed with the server's key."""
+    payload = jwt.decode(issue_token(user), settings.SIMPLE_JWT["SIGNING_KEY"], algorithms=["HS256"])
+    return jwt.encode(payload, SERVER_KEY, algorithm="HS256")
 
 
 def free_port() -> int:
@@ -68,9 +76,8 @@ def gunicorn():
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "testpress.settings.prod",
-        "SECRET_KEY": "crash-test-" + "k" * 40,
-        # The tokens this test signs, with the key the test settings sign with.
-        "JWT_SIGNING_KEY": settings.SIMPLE_JWT["SIGNING_KEY"],
+        # Production refuses the test settings' key (base.py's public one): tokens are signed with this.
+        "SECRET_KEY": SERVER_KEY,
         "DEBUG": "0",
         "SECURE_SSL_REDIRECT": "0",
         "ALLOWED_HOSTS": "127.0.0.1",
@@ -111,7 +118,7 @@ def test_an_acknowledged_answer_survives_kill_9_of_its_worker(gunicorn):
     item = attempt.items.select_related("question").order_by("order").first()
     answer = correct_ids(item.question)
     url = f"{base}/api/v2.1/attempts/{attempt.pk}/questions/{item.pk}/"
-    auth = {"Authorization": f"JWT {issue_token(student)}"}
+    auth = {"Authorization": f"JWT {token_for(student)}"}
 
     (worker,) = wait_for(lambda: workers_of(master), "the worker")
     saved = requests.put(url, json={"selected_answers": answer}, headers=auth, timeout=TIMEOUT)

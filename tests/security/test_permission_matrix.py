@@ -1,10 +1,11 @@
-"""Who may call what: every URL pattern of the project × {anonymous, owner, another student, staff} × method.
+"""Who may call what: every URL pattern of the project × role × method.
 
+Roles: anonymous, the owner (a student), another student, staff without rights (is_staff, no permission),
+staff holding the permissions the admin API asks for (world.ADMIN_API_PERMISSIONS) and a superuser.
 The patterns are read from the resolver, one case per API version prefix, so an endpoint added without an
-entry in EXPECTED fails test_every_url_pattern_has_an_expectation. Statuses are listed in the order
-(anonymous, owner, other student, staff); roles are played in the order anonymous, other, staff, owner,
-so the owner's writes (ending the attempt) come last. Each entry also sends a method the pattern does not
-allow, which must be a 405 for whoever gets past authentication.
+entry in EXPECTED fails test_every_url_pattern_has_an_expectation. Statuses are listed in ROLES order;
+roles are played in PLAY_ORDER, so the owner's writes (ending the attempt) come last. Each entry also
+sends a method the pattern does not allow, which must be a 405 for whoever gets past the permissions.
 """
 
 import re
@@ -21,8 +22,8 @@ from .world import World, build_world
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "owner", "other", "staff")
-PLAY_ORDER = ("anonymous", "other", "staff", "owner")
+ROLES = ("anonymous", "owner", "other", "staff_without_rights", "staff", "superuser")
+PLAY_ORDER = ("anonymous", "other", "staff_without_rights", "staff", "superuser", "owner")
 
 
 def walk(patterns, prefix=""):
@@ -53,13 +54,13 @@ def url_cases() -> list[tuple[str, str]]:
 
 @dataclass
 class Entry:
-    # {method: (anonymous, owner, other, staff)}
+    # {method: statuses in ROLES order}
     methods: dict
     # Path parameters from the world.
     kwargs: object = lambda w: {}
     # A method the pattern does not serve.
     refused: str = "DELETE"
-    # Request bodies by method.
+    # Request bodies by method, or a function of the role giving the body.
     bodies: dict = field(default_factory=dict)
 
 
@@ -67,11 +68,14 @@ def attempt_of(name):
     return lambda w: {"pk": getattr(w, name).pk}
 
 
-ANY_USER = (401, 200, 200, 200)
-OWNER_ONLY_ACTION = (401, 200, 403, 403)
-OWNER_OR_STAFF_READ = (401, 200, 403, 200)
-STAFF_ONLY = (401, 403, 403, 200)
-NO_AUTH = (400, 400, 400, 400)
+ANY_USER = (401, 200, 200, 200, 200, 200)
+OWNER_ONLY_ACTION = (401, 200, 403, 403, 403, 403)
+# Staff read others' attempts when they may view attempts (attempts.view_attempt), as in the admin.
+OWNER_OR_STAFF_READ = (401, 200, 403, 403, 200, 200)
+STAFF_ONLY = (401, 403, 403, 403, 200, 200)
+NO_AUTH = (400, 400, 400, 400, 400, 400)
+EVERYONE = (200, 200, 200, 200, 200, 200)
+NOWHERE = (404, 404, 404, 404, 404, 404)
 
 EXPECTED = {
     # The student API (v2.1, v2.2, v2.2.1, v2.3).
@@ -85,10 +89,10 @@ EXPECTED = {
     "api/{version}/exams/{slug}": Entry({"GET": ANY_USER}, lambda w: {"slug": w.open_exam.slug}, "PUT"),
     # Owner and the other student each have a running attempt of the exam (409); staff start one.
     "api/{version}/exams/{slug}/attempts/": Entry(
-        {"GET": ANY_USER, "POST": (401, 409, 409, 201)}, lambda w: {"slug": w.open_exam.slug}
+        {"GET": ANY_USER, "POST": (401, 409, 409, 201, 201, 201)}, lambda w: {"slug": w.open_exam.slug}
     ),
     "api/{version}/exams/{slug}/attempts": Entry(
-        {"GET": ANY_USER, "POST": (401, 409, 409, 201)}, lambda w: {"slug": w.open_exam.slug}
+        {"GET": ANY_USER, "POST": (401, 409, 409, 201, 201, 201)}, lambda w: {"slug": w.open_exam.slug}
     ),
     "api/{version}/attempts/": Entry({"GET": ANY_USER}, refused="POST"),
     "api/{version}/attempts/{pk}/": Entry({"GET": OWNER_OR_STAFF_READ}, attempt_of("running"), "PUT"),
@@ -109,7 +113,7 @@ EXPECTED = {
     "api/{version}/attempts/{pk}/review/subjects/": Entry(
         {"GET": OWNER_OR_STAFF_READ}, attempt_of("completed"), "PUT"
     ),
-    # The admin API (v2.5): staff only, whatever the method.
+    # The admin API (v2.5): staff holding the model's permissions only, whatever the method.
     "api/{version}/admin/attempts/": Entry({"GET": STAFF_ONLY}, refused="POST"),
     "api/{version}/admin/attempts/{pk}/": Entry({"GET": STAFF_ONLY}, attempt_of("others_completed"), "PATCH"),
     "api/{version}/admin/attempts/{pk}/user_answers/": Entry(
@@ -118,8 +122,8 @@ EXPECTED = {
     "api/{version}/admin/exams/": Entry({"GET": STAFF_ONLY}, refused="POST"),
     "api/{version}/admin/exams/{pk}/": Entry({"GET": STAFF_ONLY}, lambda w: {"pk": w.open_exam.pk}, "PUT"),
     "api/{version}/admin/users/": Entry(
-        {"GET": STAFF_ONLY, "POST": (401, 403, 403, 201)},
-        bodies={"POST": {"username": "enrolled-by-staff", "password": "Tr1cky-Pass-81"}},
+        {"GET": STAFF_ONLY, "POST": (401, 403, 403, 403, 201, 201)},
+        bodies={"POST": lambda role: {"username": f"enrolled-by-{role}", "password": "Tr1cky-Pass-81"}},
     ),
     "api/{version}/admin/users/{pk}/": Entry(
         {"GET": STAFF_ONLY, "PATCH": STAFF_ONLY},
@@ -127,9 +131,9 @@ EXPECTED = {
         bodies={"PATCH": {"first_name": "Renamed"}},
     ),
     # Documents and the JSON 404 for every other /api/ path.
-    "api/schema/": Entry({"GET": (200, 200, 200, 200)}, refused="POST"),
-    "api/docs/": Entry({"GET": (200, 200, 200, 200)}, refused="POST"),
-    "api/": Entry({"GET": (404, 404, 404, 404), "POST": (404, 404, 404, 404)}),
+    "api/schema/": Entry({"GET": EVERYONE}, refused="POST"),
+    "api/docs/": Entry({"GET": EVERYONE}, refused="POST"),
+    "api/": Entry({"GET": NOWHERE, "POST": NOWHERE}),
 }
 # The Django admin's own patterns (every ModelAdmin adds some): one rule, see test_the_django_admin_...
 DJANGO_ADMIN = "admin/"
@@ -137,7 +141,13 @@ DJANGO_ADMIN = "admin/"
 
 def client_as(role: str, world: World) -> APIClient:
     client = APIClient()
-    user = {"owner": world.student, "other": world.other_student, "staff": world.staff}.get(role)
+    user = {
+        "owner": world.student,
+        "other": world.other_student,
+        "staff_without_rights": world.staff_without_rights,
+        "staff": world.staff,
+        "superuser": world.superuser,
+    }.get(role)
     if user is not None:
         client.credentials(HTTP_AUTHORIZATION=f"JWT {issue_token(user)}")
     return client
@@ -183,6 +193,7 @@ def test_each_role_gets_the_expected_status(url_template, version):
         client = client_as(role, world)
         for method, statuses in entry.methods.items():
             body = entry.bodies.get(method)
+            body = body(role) if callable(body) else body
             response = getattr(client, method.lower())(url, body, format="json")
             seen[role, method] = response.status_code
             wanted[role, method] = statuses[ROLES.index(role)]
@@ -194,7 +205,8 @@ def test_each_role_gets_the_expected_status(url_template, version):
 
 @pytest.mark.parametrize("url_template", sorted({t for t, _ in url_cases() if t.startswith(DJANGO_ADMIN)}))
 def test_the_django_admin_sends_non_staff_to_its_login_page(url_template):
-    """Every admin page redirects anonymous visitors and signed-in students to the login; staff get no 5xx."""
+    """Every admin page redirects anonymous visitors and signed-in students to the login; a superuser (who
+    sees every page) gets no 5xx."""
     world = build_world()
     url = "/" + re.sub(r"\{\w+\}", "1", url_template)
     if url_template in ("admin/login/", "admin/logout/"):
@@ -207,5 +219,5 @@ def test_the_django_admin_sends_non_staff_to_its_login_page(url_template):
         assert response.status_code == 302, (url, user)
         assert response["Location"].startswith("/admin/login/"), url
     staff = Client()
-    staff.force_login(world.staff)
+    staff.force_login(world.superuser)
     assert staff.get(url).status_code < 500, url

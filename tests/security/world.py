@@ -15,12 +15,27 @@ from exams.models import Exam
 from tests.attempts.conftest import build_exam, correct_ids
 from tests.factories import BatchFactory, ExamFactory, UserFactory
 
+# What staff need for every endpoint of the admin API, as the Django admin would ask: reading users,
+# exams and attempts, the answer key user_answers prints, and enrolling and changing students.
+ADMIN_API_PERMISSIONS = (
+    "accounts.view_user",
+    "accounts.add_user",
+    "accounts.change_user",
+    "exams.view_exam",
+    "exams.view_question",
+    "exams.view_answer",
+    "attempts.view_attempt",
+)
+
 
 @dataclass
 class World:
     student: User
     other_student: User
+    # Staff holding ADMIN_API_PERMISSIONS; staff holding none; a superuser.
     staff: User
+    staff_without_rights: User
+    superuser: User
     open_exam: Exam
     hidden_answers_exam: Exam
     upcoming_exam: Exam
@@ -47,7 +62,9 @@ def build_world() -> World:
         email="neighbour@hidden.example",
         phone="9000012345",
     )
-    staff = UserFactory(staff=True, username="staffer")
+    staff = UserFactory(is_staff=True, username="staffer", permissions=ADMIN_API_PERMISSIONS)
+    staff_without_rights = UserFactory(is_staff=True, username="staff-without-rights")
+    superuser = UserFactory(staff=True, username="superuser")
 
     open_exam = build_exam("RCNE", slug="open-exam", show_answers=True, allow_retake=True, max_retakes=-1)
     hidden = build_exam("RR", slug="hidden-answers", show_answers=False)
@@ -70,6 +87,8 @@ def build_world() -> World:
         student=student,
         other_student=other,
         staff=staff,
+        staff_without_rights=staff_without_rights,
+        superuser=superuser,
         open_exam=open_exam,
         hidden_answers_exam=hidden,
         upcoming_exam=upcoming,

@@ -18,7 +18,7 @@ from .serializers import AdminUserSerializer, AdminUserUpdateSerializer, AdminUs
 )
 class AdminUserViewSet(ListModelMixin, RetrieveModelMixin, AdminViewSet):
     """Users for staff. A user created here is a student (is_staff false): staff are made in the Django
-    admin, so a leaked staff token cannot mint more staff."""
+    admin, so a leaked staff token cannot mint more staff, and only a superuser's changes staff accounts."""
 
     serializer_class = AdminUserSerializer
     filterset_class = AdminUserFilterSet
@@ -40,7 +40,7 @@ class AdminUserViewSet(ListModelMixin, RetrieveModelMixin, AdminViewSet):
     def partial_update(self, request, *args, **kwargs):
         user = self.get_object()
         data = self._valid(AdminUserUpdateSerializer(data=request.data, partial=True))
-        return Response(self.get_serializer(user_update(user=user, **data)).data)
+        return Response(self.get_serializer(user_update(user=user, changed_by=request.user, **data)).data)
 
     @staticmethod
     def _valid(serializer) -> dict:

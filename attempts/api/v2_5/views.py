@@ -57,7 +57,12 @@ class AdminAttemptViewSet(OverdueFirstMixin, ListModelMixin, RetrieveModelMixin,
 
     @extend_schema(responses=responses({200: AdminUserAnswerSerializer(many=True)}, 401, 403, 404))
     @action(
-        detail=True, url_path="user_answers", serializer_class=AdminUserAnswerSerializer, filterset_class=None
+        detail=True,
+        url_path="user_answers",
+        serializer_class=AdminUserAnswerSerializer,
+        filterset_class=None,
+        # The questions and their correct choices: the question bank's, as in the admin's Questions.
+        extra_permissions=("exams.view_question", "exams.view_answer"),
     )
     def user_answers(self, request, *args, **kwargs):
         """The student's responses item by item, in exam order, with the correct choices."""

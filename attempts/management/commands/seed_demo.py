@@ -10,6 +10,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
@@ -22,6 +23,8 @@ from exams.models import Answer, Course, Direction, Exam, ExamQuestion, Question
 
 User = get_user_model()
 PASSWORD = "demo"
+# The role of a demo user who holds every permission; staff with some hold a Group's.
+SUPERUSER = "superuser"
 
 
 @dataclass
@@ -167,6 +170,9 @@ class Command(BaseCommand):
         self._attempts(now, users, exams)
         self.stdout.write(self.style.SUCCESS("Demo data ready. Log in with:"))
         self.stdout.write("  admin / demo       staff and superuser: http://127.0.0.1:8000/admin/")
+        self.stdout.write(
+            "  teacher / demo     staff in the Teachers group: reads, enrols students, marks essays"
+        )
         self.stdout.write("  testpress / demo   student, Morning batch")
         self.stdout.write("  demouser / demo    student, Evening batch")
         self.stdout.write("  student1..5 / demo more students, so ranks and percentiles mean something")
@@ -174,13 +180,13 @@ class Command(BaseCommand):
     def _users(self) -> dict[str, User]:
         morning, _ = Batch.objects.get_or_create(name="Morning batch")
         evening, _ = Batch.objects.get_or_create(name="Evening batch")
+        teachers = self._teachers()
         specs = [
-            ("admin", "Institute", "Admin", "", True, []),
-            ("testpress", "Test", "Press", "9876500001", False, [morning]),
-            ("demouser", "Demo", "User", "", False, [evening]),
-        ] + [
-            (f"student{i}", f"Student{i}", "Demo", f"98765000{i:02d}", False, [morning]) for i in range(1, 6)
-        ]
+            ("admin", "Institute", "Admin", "", SUPERUSER, []),
+            ("teacher", "Class", "Teacher", "", teachers, []),
+            ("testpress", "Test", "Press", "9876500001", None, [morning]),
+            ("demouser", "Demo", "User", "", None, [evening]),
+        ] + [(f"student{i}", f"Student{i}", "Demo", f"98765000{i:02d}", None, [morning]) for i in range(1, 6)]
         users = {}
         for username, first, last, phone, staff, batches in specs:
             user, created = User.objects.get_or_create(
@@ -190,16 +196,36 @@ class Command(BaseCommand):
                     "last_name": last,
                     "phone": phone,
                     "email": f"{username}@demo.testpress.local",
-                    "is_staff": staff,
-                    "is_superuser": staff,
+                    "is_staff": staff is not None,
+                    "is_superuser": staff is SUPERUSER,
                 },
             )
             if created:
                 user.set_password(PASSWORD)
                 user.save()
                 user.batches.set(batches)
+                if isinstance(staff, Group):
+                    user.groups.add(staff)
             users[username] = user
         return users
+
+    def _teachers(self) -> Group:
+        """Staff with some rights, not all: what the admin and the admin API let them do follows these."""
+        group, _ = Group.objects.get_or_create(name="Teachers")
+        codenames = {
+            "accounts": ["view_user", "add_user", "change_user", "view_batch"],
+            "exams": ["view_exam", "view_section", "view_question", "view_answer", "view_subject"],
+            # change_attempt: the essays' marks, and ending or re-scoring attempts.
+            "attempts": ["view_attempt", "change_attempt", "view_attemptitem"],
+        }
+        group.permissions.set(
+            [
+                Permission.objects.get(content_type__app_label=app, codename=codename)
+                for app, names in codenames.items()
+                for codename in names
+            ]
+        )
+        return group
 
     def _exams(self, now, users) -> dict[str, Exam]:
         banking, _ = Course.objects.get_or_create(name="Banking")

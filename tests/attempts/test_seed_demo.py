@@ -30,10 +30,47 @@ def test_running_it_again_creates_nothing_new(demo):
 
 
 def test_the_demo_users_log_in_with_the_printed_password(demo, api_client):
-    for username in ("admin", "testpress", "demouser"):
+    for username in ("admin", "teacher", "testpress", "demouser"):
         response = api_client.post("/api/v2.1/auth-token/", {"username": username, "password": "demo"})
         assert response.status_code == 200, username
     assert User.objects.get(username="admin").is_staff
+
+
+ADMIN_API_READS = [
+    "/api/v2.5/admin/users/",
+    "/api/v2.5/admin/exams/",
+    "/api/v2.5/admin/attempts/",
+]
+
+
+def test_the_demo_admin_is_a_superuser_in_both_admins(demo, client_for, client):
+    admin = User.objects.get(username="admin")
+    assert admin.is_superuser
+    api = client_for(admin)
+    for url in ADMIN_API_READS:
+        assert api.get(url).status_code == 200, url
+    teacher = User.objects.get(username="teacher")
+    response = api.patch(f"/api/v2.5/admin/users/{teacher.pk}/", {"first_name": "Renamed"})
+    assert response.status_code == 200
+    # Through the real login form: the lockout backend authenticates only with a request.
+    client.post("/admin/login/", {"username": "admin", "password": "demo"})
+    assert client.get("/admin/accounts/user/").status_code == 200
+
+
+def test_the_demo_teacher_is_staff_with_some_rights(demo, client_for):
+    teacher = User.objects.get(username="teacher")
+    assert (teacher.is_staff, teacher.is_superuser) == (True, False)
+    api = client_for(teacher)
+    for url in ADMIN_API_READS:
+        assert api.get(url).status_code == 200, url
+    attempt = Attempt.objects.filter(state=AttemptState.COMPLETED).first()
+    assert api.get(f"/api/v2.5/admin/attempts/{attempt.pk}/user_answers/").status_code == 200
+    student = User.objects.get(username="demouser")
+    assert api.patch(f"/api/v2.5/admin/users/{student.pk}/", {"first_name": "Renamed"}).status_code == 200
+    # Not the admin's account, nor any staff one.
+    admin = User.objects.get(username="admin")
+    response = api.patch(f"/api/v2.5/admin/users/{admin.pk}/", {"password": "Taken-Over-Pass-55"})
+    assert (response.status_code, response.json()["error_code"]) == (403, "staff_account")
 
 
 def test_testpress_has_an_exam_in_every_state_and_one_kept_from_it(demo, client_for):
