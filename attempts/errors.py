@@ -78,6 +78,11 @@ class InvalidText(FieldError):
     field = "short_text"
 
 
+class InvalidEssayText(FieldError):
+    error_code = "invalid_text"
+    field = "essay_text"
+
+
 class NotAnEssay(FieldError):
     error_code = "not_an_essay"
     message = "Only essay questions are marked by hand."

@@ -17,6 +17,7 @@ Rules every service keeps:
 from collections import defaultdict
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -172,9 +173,10 @@ def attempt_save_item(
 
     Refusals: 409 attempt_completed when the attempt has ended or is overdue (an overdue one is
     completed, and stays completed); 404 item_not_found for an item of another attempt; 400
-    invalid_choice (an id that is not one of the question's answers, or two ids on a single-choice
-    question), invalid_numerical_answer, invalid_text (short_text over 100 characters). Nothing
-    changes on a refusal, not even the clock.
+    invalid_choice (an id that is not one of the question's answers, two ids on a single-choice
+    question, more than AttemptItem.MAX_SELECTED_ANSWERS ids), invalid_numerical_answer,
+    invalid_text (short_text over 100 characters, essay_text over AttemptItem.ESSAY_MAX_LENGTH).
+    Nothing changes on a refusal, not even the clock.
     """
     outcome = _save_item(
         attempt.pk,
@@ -218,16 +220,7 @@ def _save_item(attempt_pk: int, item_pk: int, *, changes: dict, now: datetime):
 def _validated(item: AttemptItem, changes: dict) -> dict:
     question = item.question
     if "selected_answers" in changes:
-        ids = _choice_ids(changes["selected_answers"])
-        if question.type == QuestionType.SINGLE and len(ids) > 1:
-            raise errors.InvalidChoice("This question takes one answer.")
-        if ids:
-            choices = Answer.objects.filter(question_id=question.pk, pk__in=ids)
-            known = set(choices.values_list("pk", flat=True))
-            unknown = [i for i in ids if i not in known]
-            if unknown:
-                raise errors.InvalidChoice(f"Not an answer of this question: {', '.join(map(str, unknown))}.")
-        changes["selected_answers"] = ids
+        changes["selected_answers"] = _selection(question, changes["selected_answers"])
     if "short_text" in changes:
         text = str(changes["short_text"]).strip()
         if len(text) > AttemptItem._meta.get_field("short_text").max_length:
@@ -237,23 +230,50 @@ def _validated(item: AttemptItem, changes: dict) -> dict:
         changes["short_text"] = text
     if "essay_text" in changes:
         changes["essay_text"] = str(changes["essay_text"])
+        if len(changes["essay_text"]) > AttemptItem.ESSAY_MAX_LENGTH:
+            raise errors.InvalidEssayText(f"Keep the essay within {AttemptItem.ESSAY_MAX_LENGTH} characters.")
     if "review" in changes:
         changes["review"] = bool(changes["review"])
     return changes
 
 
-def _choice_ids(values) -> list[int]:
-    """Distinct ids in the order given; a value that is not an id is refused."""
+def _selection(question, values) -> list[int]:
+    """The distinct ids in the order given, each one of the question's answers.
+
+    Linear in the ids sent, and at most AttemptItem.MAX_SELECTED_ANSWERS of them are read: a longer
+    list is refused before its first id is looked at, whatever its length.
+    """
     if isinstance(values, str | bytes | dict) or not hasattr(values, "__iter__"):
         raise errors.InvalidChoice("Send a list of answer ids.")
-    ids = []
-    for value in values:
-        is_id = isinstance(value, int) or (isinstance(value, str) and value.isdigit())
-        if isinstance(value, bool) or not is_id:
-            raise errors.InvalidChoice(f"Not an answer id: {value!r}.")
-        if int(value) not in ids:
-            ids.append(int(value))
+    cap = AttemptItem.MAX_SELECTED_ANSWERS
+    values = list(islice(values, cap + 1))
+    if len(values) > cap:
+        raise errors.InvalidChoice(f"Choose at most {cap} answers.")
+    ids = list(dict.fromkeys(_answer_id(value) for value in values))
+    if question.type == QuestionType.SINGLE and len(ids) > 1:
+        raise errors.InvalidChoice("This question takes one answer.")
+    if ids:
+        # A question has a handful of answers: compare in Python rather than send client ids to the database.
+        known = set(Answer.objects.filter(question_id=question.pk).values_list("pk", flat=True))
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise errors.InvalidChoice(f"Not an answer of this question: {', '.join(map(str, unknown))}.")
     return ids
+
+
+def _answer_id(value) -> int:
+    """A positive 64-bit id, given as a number or as ASCII digits ("12")."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not (value > 0 and value.bit_length() <= 63):
+        if isinstance(value, str):
+            shown = repr(value[:30])
+        elif isinstance(value, int) and value.bit_length() <= 64:
+            shown = str(value)
+        else:
+            shown = f"a value of type {type(value).__name__}"
+        raise errors.InvalidChoice(f"Not an answer id: {shown}.")
+    return value
 
 
 # --- Ending ----------------------------------------------------------------------------------

@@ -200,6 +200,8 @@ class TestAnswerBodies:
             ({"short_text": "a\x00"}, "short_text"),
             ({"short_text": "9" * 101}, "short_text"),
             ({"essay_text": "\ud800"}, "essay_text"),
+            ({"essay_text": "w" * (AttemptItem.ESSAY_MAX_LENGTH + 1)}, "essay_text"),
+            ({"selected_answers": list(range(1, 200_001))}, "selected_answers"),
             ({"essay_text": ["x"]}, "essay_text"),
         ],
     )

@@ -1,3 +1,4 @@
+import itertools
 from datetime import timedelta
 from decimal import Decimal as D
 
@@ -282,6 +283,62 @@ class TestAttemptSaveItem:
         assert error.field in refused.value.detail
         assert reload(item).selected_answers == [] and not reload(item).review
         assert reload(attempt).time_taken == timedelta(0)
+
+    @pytest.mark.parametrize(
+        "selection",
+        [
+            pytest.param(list(range(1, 200_001)), id="200,000 ids"),
+            # Endless: a service that read every id before counting them would never return.
+            pytest.param(itertools.count(1), id="endless ids"),
+        ],
+    )
+    def test_a_selection_longer_than_the_cap_is_refused_before_its_ids_are_read(
+        self, attempt, now, selection
+    ):
+        multiple = items_of(attempt)[1]
+        with pytest.raises(errors.InvalidChoice) as refused:
+            attempt_save_item(attempt=attempt, item=multiple, selected_answers=selection, now=now + MINUTE)
+        cap = AttemptItem.MAX_SELECTED_ANSWERS
+        assert refused.value.detail == {"selected_answers": [f"Choose at most {cap} answers."]}
+        assert reload(multiple).selected_answers == []
+        assert reload(attempt).time_taken == timedelta(0)
+
+    def test_a_selection_at_the_cap_keeps_each_id_once_in_the_order_given(self, attempt, now):
+        multiple = items_of(attempt)[1]
+        first, second = correct_ids(multiple.question)
+        selection = [second, first] * (AttemptItem.MAX_SELECTED_ANSWERS // 2)
+        saved = attempt_save_item(attempt=attempt, item=multiple, selected_answers=selection, now=now)
+        assert saved.selected_answers == reload(multiple).selected_answers == [second, first]
+
+    @pytest.mark.parametrize(
+        ("value", "shown"),
+        [
+            ("²", "'²'"),
+            ("9" * 5000, "'" + "9" * 30 + "'"),
+            (-1, "-1"),
+            (0, "0"),
+            (2**63, "9223372036854775808"),
+            (10**5000, "a value of type int"),
+            (1.0, "a value of type float"),
+            ([[1]], "a value of type list"),
+        ],
+        ids=["superscript", "5000 digits", "negative", "zero", "2**63", "10**5000", "float", "list"],
+    )
+    def test_a_value_that_is_not_an_id_is_named_in_the_refusal(self, attempt, now, value, shown):
+        single = items_of(attempt)[0]
+        with pytest.raises(errors.InvalidChoice) as refused:
+            attempt_save_item(attempt=attempt, item=single, selected_answers=[value], now=now)
+        assert refused.value.detail == {"selected_answers": [f"Not an answer id: {shown}."]}
+
+    def test_an_essay_over_the_limit_is_refused_and_one_at_it_is_kept(self, attempt, now):
+        essay = items_of(attempt)[3]
+        limit = AttemptItem.ESSAY_MAX_LENGTH
+        with pytest.raises(errors.InvalidEssayText) as refused:
+            attempt_save_item(attempt=attempt, item=essay, essay_text="w" * (limit + 1), now=now)
+        assert refused.value.detail == {"essay_text": [f"Keep the essay within {limit} characters."]}
+        assert reload(essay).essay_text == ""
+        attempt_save_item(attempt=attempt, item=essay, essay_text="w" * limit, now=now)
+        assert len(reload(essay).essay_text) == limit
 
     def test_a_choice_of_another_question_of_the_same_exam_is_refused(self, attempt, now):
         single, multiple = items_of(attempt)[:2]

@@ -12,7 +12,7 @@ from attempts.selectors import NOT_RANKED, SectionStats, Standing, SubjectStats,
 from attempts.timing import remaining_time_at, time_taken_at
 from exams.api.v2_1.serializers import ConstantField, NestedExamSerializer
 from exams.models import Answer, Question
-from testpress.api.fields import DurationStringField, UTCMillisDateTimeField, compact_number
+from testpress.api.fields import BoundedListField, DurationStringField, UTCMillisDateTimeField, compact_number
 from testpress.api.filters import MAX_ID
 
 # An attempt as the seed's exam detail lists it, in the seed's order.
@@ -314,9 +314,13 @@ class ItemAnswerSerializer(serializers.Serializer):
     service's rule.
     """
 
-    selected_answers = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False
+    selected_answers = BoundedListField(
+        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        max_length=AttemptItem.MAX_SELECTED_ANSWERS,
+        required=False,
     )
     review = serializers.BooleanField(required=False)
     short_text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    essay_text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    essay_text = serializers.CharField(
+        max_length=AttemptItem.ESSAY_MAX_LENGTH, required=False, allow_blank=True, trim_whitespace=False
+    )
