@@ -226,7 +226,7 @@ def _validated(item: AttemptItem, changes: dict) -> dict:
         if len(text) > AttemptItem._meta.get_field("short_text").max_length:
             raise errors.InvalidText("Keep the answer within 100 characters.")
         if question.type == QuestionType.NUMERICAL and text and scoring.parse_numerical(text) is None:
-            raise errors.InvalidNumericalAnswer()
+            raise errors.InvalidNumericalAnswer(scoring.NUMERICAL_ANSWER_RULE)
         changes["short_text"] = text
     if "essay_text" in changes:
         changes["essay_text"] = str(changes["essay_text"])
@@ -476,7 +476,7 @@ def _score(attempt: Attempt) -> None:
             question.numerical_answer,
             question.numerical_tolerance,
         )
-        response = scoring.Response(tuple(item.selected_answers or ()), item.short_text, item.essay_text)
+        response = scoring.Response.stored(item.selected_answers, item.short_text, item.essay_text)
         score = scoring.score_item(
             key,
             response,

@@ -262,6 +262,8 @@ class TestAttemptSaveItem:
             (0, {"selected_answers": 5}, errors.InvalidChoice),
             (2, {"short_text": "nine point eight"}, errors.InvalidNumericalAnswer),
             (2, {"short_text": "NaN"}, errors.InvalidNumericalAnswer),
+            (2, {"short_text": "1e999999999"}, errors.InvalidNumericalAnswer),
+            (2, {"short_text": "1e-999999999"}, errors.InvalidNumericalAnswer),
             (3, {"short_text": "x" * 101}, errors.InvalidText),
             (1, {"selected_answers": "other-question", "review": True}, errors.InvalidChoice),
         ],
@@ -441,6 +443,25 @@ class TestAttemptEnd:
     def test_ending_an_empty_exam(self, exam_of, student, now):
         ended = attempt_end(attempt=attempt_create(user=student, exam=exam_of(""), now=now), now=now)
         assert (ended.score, ended.percentage, ended.total_questions) == (D("0"), D("0"), 0)
+
+    def test_responses_stored_around_the_save_service_score_incorrect(self, exam_of, student, now):
+        exam = exam_of("RCNR", mark_per_question=D("4"), negative_marks=D("1"))
+        attempt = attempt_create(user=student, exam=exam, now=now)
+        single, multiple, numerical, last = items_of(attempt)
+        AttemptItem.objects.filter(pk=single.pk).update(selected_answers="junk")
+        AttemptItem.objects.filter(pk=multiple.pk).update(selected_answers=[[1], {"a": 2}])
+        AttemptItem.objects.filter(pk=numerical.pk).update(short_text="1e999999999")
+        AttemptItem.objects.filter(pk=last.pk).update(selected_answers=correct_ids(last.question))
+
+        ended = attempt_end(attempt=attempt, now=now + MINUTE)
+
+        assert (ended.state, ended.correct_count, ended.incorrect_count, ended.score) == (
+            AttemptState.COMPLETED,
+            1,
+            3,
+            D("1"),
+        )
+        assert [i.result for i in items_of(attempt)] == [ItemResult.INCORRECT] * 3 + [ItemResult.CORRECT]
 
     def test_a_failure_mid_end_leaves_the_attempt_open_and_unscored(self, exam_of, student, now, monkeypatch):
         attempt = attempt_create(user=student, exam=exam_of("RR"), now=now)
