@@ -14,7 +14,10 @@ Rules every service keeps:
 - `now` defaults to timezone.now(); pass one value to make a request's reads and writes agree.
 """
 
+import logging
 from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from itertools import islice
@@ -46,6 +49,8 @@ SCORE_FIELDS = [
     "result",
 ]
 ANSWER_FIELDS = ("selected_answers", "short_text", "essay_text")
+
+logger = logging.getLogger(__name__)
 
 
 # --- Creating and resuming --------------------------------------------------------------------
@@ -294,16 +299,50 @@ def attempt_end(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
     return locked
 
 
-def end_overdue_attempts(*, now: datetime | None = None, queryset: QuerySet[Attempt] | None = None) -> int:
-    """Complete every open attempt whose time is up or whose exam has closed; how many it ended.
+@dataclass(frozen=True)
+class EachOutcome:
+    """What a change made one attempt at a time did: the ids changed, skipped and failed."""
 
-    One query finds the candidates (restricted to `queryset` when given, e.g. one user's
-    attempts before a read); each is then locked, checked again and ended in its own transaction,
-    so the sweep never holds many locks and one failure does not undo the others.
+    done: tuple[int, ...] = ()
+    # Not in a state for the change (already completed, still running): nothing to do.
+    skipped: tuple[int, ...] = ()
+    # The change raised; the attempt is left as it was and the error is logged with its traceback.
+    failed: tuple[int, ...] = ()
+
+
+def _one_by_one(pks: Iterable[int], change: Callable[[int], bool], *, what: str) -> EachOutcome:
+    """Apply `change` (atomic, True when it changed the attempt) to each id on its own.
+
+    One attempt the engine cannot change (data written around the services, a bug) must not keep the
+    others from being ended or scored: its error is logged and the next one goes on. Each change is
+    its own transaction, or a savepoint inside a caller's, so a failure undoes that attempt only.
+    """
+    done, skipped, failed = [], [], []
+    for pk in pks:
+        try:
+            changed = change(pk)
+        except Exception:
+            logger.exception("Could not %s attempt %s; it is left as it was", what, pk)
+            failed.append(pk)
+        else:
+            (done if changed else skipped).append(pk)
+    return EachOutcome(tuple(done), tuple(skipped), tuple(failed))
+
+
+def end_overdue_attempts(
+    *, now: datetime | None = None, queryset: QuerySet[Attempt] | None = None
+) -> EachOutcome:
+    """Complete every open attempt whose time is up or whose exam has closed.
+
+    One query finds the candidates (restricted to `queryset` when given, e.g. one user's attempts
+    before a read); each is then locked, checked again and ended on its own (_one_by_one), so the
+    sweep never holds many locks and one failure neither undoes nor blocks the others. `done` are
+    the ids it ended; `skipped` the candidates no longer overdue when locked.
     """
     now = now or timezone.now()
     candidates = (queryset if queryset is not None else Attempt.objects.all()).filter(_overdue_at(now))
-    return sum(_end_if_overdue(pk, now) for pk in list(candidates.values_list("pk", flat=True)))
+    pks = list(candidates.values_list("pk", flat=True))
+    return _one_by_one(pks, lambda pk: _end_if_overdue(pk, now), what="end overdue")
 
 
 def _overdue_at(now: datetime) -> Q:
@@ -335,6 +374,38 @@ def _end_if_overdue(pk: int, now: datetime) -> bool:
 
 
 # --- Marking after the end -------------------------------------------------------------------
+
+
+def attempts_end(*, pks: Iterable[int], now: datetime | None = None) -> EachOutcome:
+    """End each open attempt of `pks` now, one at a time (staff's bulk action); completed ones are
+    skipped, and one that cannot be ended is logged and left open while the others are ended."""
+    now = now or timezone.now()
+    return _one_by_one(pks, lambda pk: _end_if_open(pk, now), what="end")
+
+
+@transaction.atomic
+def _end_if_open(pk: int, now: datetime) -> bool:
+    attempt = _lock(pk)
+    if attempt.is_completed:
+        return False
+    _complete(attempt, now)
+    return True
+
+
+def attempts_rescore(*, pks: Iterable[int]) -> EachOutcome:
+    """attempt_rescore for each completed attempt of `pks`, one at a time; open ones are skipped, and
+    one that cannot be scored is logged and keeps its old score while the others are re-scored."""
+    return _one_by_one(pks, _rescore_if_completed, what="re-score")
+
+
+@transaction.atomic
+def _rescore_if_completed(pk: int) -> bool:
+    attempt = _lock(pk)
+    if not attempt.is_completed:
+        return False
+    _score(attempt)
+    attempt.save(update_fields=SCORE_FIELDS)
+    return True
 
 
 @transaction.atomic

@@ -3,7 +3,7 @@ from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -495,8 +495,8 @@ class TestEndOverdueAttempts:
         Attempt.objects.filter(pk=nearly.pk).update(time_taken=timedelta(minutes=29))
         done = attempt_end(attempt=attempt_create(user=UserFactory(), exam=exam, now=now), now=now)
 
-        assert end_overdue_attempts(now=now + timedelta(seconds=59)) == 1
-        assert end_overdue_attempts(now=now + timedelta(seconds=60)) == 1
+        assert end_overdue_attempts(now=now + timedelta(seconds=59)).done == (out_of_time.pk,)
+        assert end_overdue_attempts(now=now + timedelta(seconds=60)).done == (nearly.pk,)
         states = {a.pk: a.state for a in Attempt.objects.all()}
         assert states[fresh.pk] == AttemptState.RUNNING
         assert states[out_of_time.pk] == states[nearly.pk] == states[done.pk] == AttemptState.COMPLETED
@@ -506,8 +506,8 @@ class TestEndOverdueAttempts:
         exam = exam_of(end_date=now + timedelta(hours=1), duration=None)
         running = attempt_create(user=UserFactory(), exam=exam, now=now)
         waiting = AttemptFactory(exam=exam, state=AttemptState.NOT_STARTED, date=now)
-        assert end_overdue_attempts(now=now + timedelta(minutes=59)) == 0
-        assert end_overdue_attempts(now=now + timedelta(hours=2)) == 2
+        assert end_overdue_attempts(now=now + timedelta(minutes=59)).done == ()
+        assert len(end_overdue_attempts(now=now + timedelta(hours=2)).done) == 2
         assert reload(running).state == reload(waiting).state == AttemptState.COMPLETED
 
     def test_queryset_limits_the_sweep(self, exam_of, student, now):
@@ -515,7 +515,9 @@ class TestEndOverdueAttempts:
         mine = attempt_create(user=student, exam=exam, now=now)
         theirs = attempt_create(user=UserFactory(), exam=exam, now=now)
         later = now + timedelta(hours=1)
-        assert end_overdue_attempts(now=later, queryset=Attempt.objects.filter(user=student)) == 1
+        assert end_overdue_attempts(now=later, queryset=Attempt.objects.filter(user=student)).done == (
+            mine.pk,
+        )
         assert (reload(mine).state, reload(theirs).state) == (AttemptState.COMPLETED, AttemptState.RUNNING)
 
     def test_the_sweep_command_reports_how_many_it_ended(self, exam_of, capsys):
@@ -528,6 +530,108 @@ class TestEndOverdueAttempts:
             "Completed 2 overdue attempts.",
             "Completed 0 overdue attempts.",
         ]
+
+
+class TestOneBadAttemptAmongMany:
+    """The sweep and staff's bulk actions change each attempt on its own: one that is corrupt or
+    that the engine cannot change never keeps the others from being ended or scored."""
+
+    @pytest.fixture
+    def overdue(self, exam_of, now):
+        """Three attempts of an exam that has closed, each with the single-choice question right; the
+        middle one also holds a number stored around the save service (as an older release did)."""
+        exam = exam_of("RN", end_date=now + MINUTE)
+        attempts = []
+        for minute in range(3):
+            attempt = attempt_create(user=UserFactory(), exam=exam, now=now + minute * timedelta(seconds=10))
+            single, _ = items_of(attempt)
+            attempt_save_item(
+                attempt=attempt, item=single, selected_answers=correct_ids(single.question), now=now
+            )
+            attempts.append(attempt)
+        numerical = items_of(attempts[1])[1]
+        AttemptItem.objects.filter(pk=numerical.pk).update(short_text="1e999999999")
+        exam.end_date = now
+        exam.save(update_fields=["end_date"])
+        return attempts
+
+    @pytest.fixture
+    def sweep(self, request, now):
+        """The sweep as the service or as the cron command: the ids it ended, or the command's error."""
+
+        def by_service():
+            return end_overdue_attempts(now=now + timedelta(hours=1))
+
+        def by_command():
+            try:
+                call_command("end_expired_attempts")
+            except CommandError as error:
+                return str(error)
+            return None
+
+        return {"service": by_service, "command": by_command}[request.param]
+
+    def scores(self, attempts):
+        return [(reload(a).state, reload(a).correct_count, reload(a).incorrect_count) for a in attempts]
+
+    @pytest.mark.parametrize("sweep", ["service", "command"], indirect=True)
+    def test_a_corrupt_number_is_scored_incorrect_and_every_attempt_is_ended(self, overdue, sweep):
+        sweep()
+        completed = AttemptState.COMPLETED
+        assert self.scores(overdue) == [(completed, 1, 0), (completed, 1, 1), (completed, 1, 0)]
+
+    @pytest.mark.parametrize("sweep", ["service", "command"], indirect=True)
+    def test_an_attempt_the_engine_cannot_end_is_logged_and_skipped_and_the_others_are_ended(
+        self, overdue, sweep, monkeypatch, caplog
+    ):
+        first, broken, last = overdue
+        score = services._score
+
+        def failing_for_one(attempt):
+            if attempt.pk == broken.pk:
+                raise RuntimeError("a scoring bug")
+            score(attempt)
+
+        monkeypatch.setattr(services, "_score", failing_for_one)
+
+        outcome = sweep()
+
+        completed = AttemptState.COMPLETED
+        assert self.scores([first, last]) == [(completed, 1, 0), (completed, 1, 0)]
+        assert (reload(broken).state, reload(broken).completed_at) == (AttemptState.RUNNING, None)
+        if isinstance(outcome, services.EachOutcome):
+            assert (set(outcome.done), outcome.failed) == ({first.pk, last.pk}, (broken.pk,))
+        else:
+            assert outcome == (
+                f"Could not end 1 overdue attempt(s), left open: {broken.pk}. The errors are in the log."
+            )
+        [logged] = [r for r in caplog.records if r.levelname == "ERROR"]
+        assert logged.getMessage() == f"Could not end overdue attempt {broken.pk}; it is left as it was"
+        assert "a scoring bug" in logged.exc_text
+
+    def test_rescoring_goes_on_past_one_it_cannot_score_and_skips_open_ones(
+        self, overdue, exam_of, now, monkeypatch
+    ):
+        first, broken, last = overdue
+        services.attempts_end(pks=[a.pk for a in overdue], now=now + MINUTE)
+        running = attempt_create(user=UserFactory(), exam=exam_of("R"), now=now)
+        # Staff find the key was wrong: the choice everyone picked is not the correct one.
+        single = items_of(first)[0].question
+        was_wrong = wrong_ids(single)[0]
+        single.answers.update(is_correct=False)
+        single.answers.filter(pk=was_wrong).update(is_correct=True)
+        score = services._score
+        monkeypatch.setattr(
+            services, "_score", lambda attempt: 1 / 0 if attempt.pk == broken.pk else score(attempt)
+        )
+
+        outcome = services.attempts_rescore(pks=[first.pk, broken.pk, running.pk, last.pk])
+
+        assert outcome == services.EachOutcome(
+            done=(first.pk, last.pk), skipped=(running.pk,), failed=(broken.pk,)
+        )
+        completed = AttemptState.COMPLETED
+        assert self.scores(overdue) == [(completed, 0, 1), (completed, 1, 1), (completed, 0, 1)]
 
 
 class TestMarkingAndRescoring:
