@@ -60,6 +60,16 @@ class UTCMicrosDateTimeField(serializers.DateTimeField):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+class ScalarIntegerField(serializers.IntegerField):
+    """An IntegerField that refuses a list or an object as it is: DRF's would str() it first, and
+    printing a value nested hundreds of levels deep can itself raise RecursionError."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, list | dict):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
 class BoundedListField(serializers.ListField):
     """A ListField whose max_length is checked before any element is: a list of 200,000 ids sent where
     a few are allowed costs one len(), not 200,000 child validations (DRF checks the length last)."""

@@ -24,6 +24,17 @@ def refused(response, status=400) -> dict:
     return response.json()
 
 
+@pytest.fixture
+def item(student, student_client) -> dict:
+    """The first item (single choice) of a running attempt of `student`, as the questions list prints it."""
+    exam = ExamFactory()
+    ExamQuestionFactory(exam=exam, question=QuestionFactory(with_choices=4))
+    ExamQuestionFactory(exam=exam, question=QuestionFactory(numerical=True))
+    attempt = student_client.post(f"/api/v2.1/exams/{exam.slug}/attempts/").json()
+    items = student_client.get(attempt["questions_url"]).json()["results"]
+    return items[0]
+
+
 class TestPageSizes:
     @pytest.mark.parametrize(
         "url, asked, cap",
@@ -160,6 +171,57 @@ class TestBodySize:
         assert refused(response)["detail"]
 
 
+class TestNesting:
+    """However deep a client nests its input, the answer is a 4xx saying why, never a RecursionError."""
+
+    DEEP = 100_000
+
+    @pytest.mark.parametrize("depth", [DEEP, 5_000])
+    @pytest.mark.parametrize("opening, closing", [("[", "]"), ('{"a":', "}")])
+    def test_a_body_nested_deeper_than_the_parser_goes_is_a_400(self, api_client, depth, opening, closing):
+        body = opening * depth + "1" + closing * depth
+        response = api_client.post(LOGIN, body, content_type="application/json")
+        assert refused(response) == {"detail": "JSON parse error - lists and objects are nested too deeply."}
+
+    # From shallow to past json.loads' limit: each level the serializer or the parser refuses.
+    @pytest.mark.parametrize("depth", [2, 30, 500, 850, 880, 895, 900, 905, 910, 950, DEEP])
+    def test_a_field_nested_at_any_depth_is_a_400_and_saves_nothing(self, student_client, item, depth):
+        body = '{"selected_answers": [' + "[" * depth + "1" + "]" * depth + "], "
+        body += '"essay_text": ' + "[" * depth + '"x"' + "]" * depth + "}"
+        response = student_client.put(item["url"], body, content_type="application/json")
+        errors = refused(response)
+        assert set(errors) in ({"selected_answers", "essay_text"}, {"detail"})
+        assert AttemptItem.objects.get(pk=item["id"]).selected_answers == []
+
+    # Past 4,300 digits int() raises; Django caps a multipart header at 1,024 bytes.
+    @pytest.mark.parametrize("format, digits", [("urlencoded", 5000), ("urlencoded", 10), ("multipart", 500)])
+    def test_a_form_list_index_longer_than_an_index_is_a_400_naming_the_field(
+        self, student_client, item, format, digits
+    ):
+        name = f"selected_answers[{'9' * digits}]"
+        if format == "multipart":
+            response = student_client.put(item["url"], {name: "1"}, format="multipart")
+        else:
+            response = student_client.put(
+                item["url"], f"{name}=1", content_type="application/x-www-form-urlencoded"
+            )
+        shown = name if len(name) <= 40 else f"{name[:40]}…"
+        assert refused(response) == {"detail": f"Form field '{shown}': a list index has at most 9 digits."}
+
+    def test_a_form_list_with_indexes_is_read_as_a_list(self, student_client, item):
+        answer = AttemptItem.objects.get(pk=item["id"]).question.answers.first()
+        body = f"selected_answers[0]={answer.pk}&review=true"
+        response = student_client.put(item["url"], body, content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 200, response.content
+        assert AttemptItem.objects.get(pk=item["id"]).selected_answers == [answer.pk]
+
+    @pytest.mark.parametrize("query", ["q=" + "[" * DEEP, "[" * 5000 + "=1", "q[" + "9" * 5000 + "]=1"])
+    def test_a_query_string_is_flat_whatever_its_brackets(self, student_client, query):
+        response = student_client.get(f"{STUDENT_LISTS[0]}?{query}")
+        assert response.status_code == 200
+        assert response.json()["count"] == 0
+
+
 class TestAdminUserCreate:
     def test_unknown_fields_cannot_grant_staff(self, staff_client):
         body = {"username": "newbie", "password": "pw-123456", "is_staff": True, "is_superuser": True}
@@ -179,15 +241,6 @@ class TestAdminUserCreate:
 
 class TestAnswerBodies:
     """PUT attempts/<id>/questions/<item>/: the write a student makes most often."""
-
-    @pytest.fixture
-    def item(self, student, student_client):
-        exam = ExamFactory()
-        ExamQuestionFactory(exam=exam, question=QuestionFactory(with_choices=4))
-        ExamQuestionFactory(exam=exam, question=QuestionFactory(numerical=True))
-        attempt = student_client.post(f"/api/v2.1/exams/{exam.slug}/attempts/").json()
-        items = student_client.get(attempt["questions_url"]).json()["results"]
-        return items[0]
 
     @pytest.mark.parametrize(
         "body, field",

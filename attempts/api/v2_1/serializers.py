@@ -12,7 +12,13 @@ from attempts.selectors import NOT_RANKED, SectionStats, Standing, SubjectStats,
 from attempts.timing import remaining_time_at, time_taken_at
 from exams.api.v2_1.serializers import ConstantField, NestedExamSerializer
 from exams.models import Answer, Question
-from testpress.api.fields import BoundedListField, DurationStringField, UTCMillisDateTimeField, compact_number
+from testpress.api.fields import (
+    BoundedListField,
+    DurationStringField,
+    ScalarIntegerField,
+    UTCMillisDateTimeField,
+    compact_number,
+)
 from testpress.api.filters import MAX_ID
 
 # An attempt as the seed's exam detail lists it, in the seed's order.
@@ -315,7 +321,7 @@ class ItemAnswerSerializer(serializers.Serializer):
     """
 
     selected_answers = BoundedListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID),
+        child=ScalarIntegerField(min_value=1, max_value=MAX_ID),
         max_length=AttemptItem.MAX_SELECTED_ANSWERS,
         required=False,
     )
