@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.utils import timezone
 from django_filters.constants import EMPTY_VALUES
+from django_filters.fields import BaseCSVField
 from drf_spectacular.utils import extend_schema_field
 
 # Primary keys are 64-bit; a larger number can match nothing and must not reach the database driver.
@@ -68,8 +69,29 @@ def end_of_local_day(day: date) -> datetime | None:
         return None
 
 
+class OrderingTermsField(BaseCSVField):
+    """`ordering=-date,correct_answers_count`: terms separated by commas, none empty, each field once.
+
+    django-filter skips an empty term, but a list of only empty terms (`ordering=,`) reached the
+    filter empty; a field named twice only makes the ORDER BY longer.
+    """
+
+    def clean(self, value):
+        if value:
+            if "" in value:
+                raise forms.ValidationError(
+                    "Remove the empty term: give fields separated by commas, e.g. -date.", code="empty"
+                )
+            fields = [term.removeprefix("-") for term in value]
+            if len(set(fields)) < len(fields):
+                raise forms.ValidationError("Order by each field once.", code="repeated")
+        return super().clean(value)
+
+
 class StableOrderingFilter(django_filters.OrderingFilter):
     """An OrderingFilter that breaks ties by id in the direction of the first key, so pages never overlap."""
+
+    base_field_class = OrderingTermsField
 
     def filter(self, qs, value):
         if value in EMPTY_VALUES:
