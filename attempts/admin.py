@@ -178,6 +178,11 @@ def _refusal(exc: APIException) -> str:
     return " ".join(str(message) for message in detail) if isinstance(detail, list) else str(detail)
 
 
+def _is_item_id(text: str) -> bool:
+    # What int() reads as an id: isdigit() alone lets "²" and 5,000 digits through, and int() raises.
+    return text.isascii() and text.isdigit() and len(text) <= 19
+
+
 def exam_essays_view(model_admin, request, exam):
     """List the exam's pending essays with a marks input each; a POST marks every filled input.
 
@@ -192,7 +197,7 @@ def exam_essays_view(model_admin, request, exam):
         posted = {
             int(key.removeprefix(MARKS_INPUT)): value.strip()
             for key, value in request.POST.items()
-            if key.startswith(MARKS_INPUT) and key.removeprefix(MARKS_INPUT).isdigit() and value.strip()
+            if key.startswith(MARKS_INPUT) and _is_item_id(key.removeprefix(MARKS_INPUT)) and value.strip()
         }
         to_mark = list(items.filter(pk__in=posted))
         with transaction.atomic():

@@ -8,11 +8,10 @@ from django.forms.models import BaseInlineFormSet
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
-from import_export.admin import ImportExportMixin
 
 from attempts.admin import exam_analytics_view, exam_essays_view
 from testpress.admin_columns import CountColumnsMixin, count_of
-from testpress.resources import SPREADSHEET_FORMATS
+from testpress.resources import SpreadsheetAdminMixin
 
 from .models import Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
 from .resources import QuestionResource
@@ -236,9 +235,8 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(ImportExportMixin, admin.ModelAdmin):
+class QuestionAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
     resource_classes = [QuestionResource]
-    formats = SPREADSHEET_FORMATS
     list_display = ["__str__", "type", "subject", "difficulty", "marks"]
     list_select_related = ["subject"]
     list_filter = ["type", ("subject", SubjectPathFilter), "difficulty"]

@@ -11,15 +11,24 @@ from drf_spectacular.utils import extend_schema_field
 
 # Primary keys are 64-bit; a larger number can match nothing and must not reach the database driver.
 MAX_ID = 2**63 - 1
+# Ids one repeatable filter takes (`users=1&users=2...`): a page of the admin list's worth.
+MAX_IDS = 200
 
 
 class MultipleIdField(forms.Field):
     """Every value of a repeated query parameter (`users=1&users=2`) as a list of ids."""
 
     widget = forms.MultipleHiddenInput
-    default_error_messages = {"invalid": "Enter a whole number between 1 and %(max)s; got %(value)s."}
+    default_error_messages = {
+        "invalid": "Enter a whole number between 1 and %(max)s; got %(value)s.",
+        "too_many": "Give at most %(max)s ids.",
+    }
 
     def to_python(self, value):
+        if value and len(value) > MAX_IDS:
+            raise forms.ValidationError(
+                self.error_messages["too_many"], code="too_many", params={"max": MAX_IDS}
+            )
         ids = []
         for item in value or []:
             if item in ("", None):
@@ -40,7 +49,8 @@ class MultipleIdField(forms.Field):
     {
         "type": "array",
         "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-        "description": "An id; repeat the parameter for several.",
+        "maxItems": MAX_IDS,
+        "description": f"An id; repeat the parameter for several (at most {MAX_IDS}).",
     }
 )
 class MultipleIdFilter(django_filters.Filter):

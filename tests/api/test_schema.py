@@ -54,6 +54,7 @@ def test_admin_attempts_parameters_carry_their_public_names(schema):
     assert params["users"]["schema"] == {
         "type": "array",
         "items": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+        "maxItems": 200,
     }
     assert params["date_0"]["schema"]["format"] == "date"
 

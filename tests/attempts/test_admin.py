@@ -1,5 +1,6 @@
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -250,6 +251,15 @@ class TestEssayMarking:
         assert (ravi.score, ravi.pending_count) == (Decimal("0.00"), 2)
         assert {i.result for i in [*self.essays_of(ravi), garbled]} == {ItemResult.PENDING}
         assert 'value="3"' in content  # what staff typed stays in the input
+
+    @pytest.mark.parametrize("name", ["marks-²", f"marks-{'9' * 5000}", "marks-", "other"])
+    def test_inputs_that_name_no_essay_are_ignored(self, browser, exam, attempts, name):
+        first = self.essays_of(attempts[1])[0]
+        body = urlencode({name: "1", f"marks-{first.pk}": "2"})
+        response = browser.post(
+            self.url(exam), body, content_type="application/x-www-form-urlencoded", follow=True
+        )
+        assert "Marked 1 essay(s)." in response.content.decode()
 
     def test_a_student_is_sent_to_the_login_page(self, client, student, exam):
         client.force_login(student)

@@ -1,7 +1,8 @@
 from rest_framework import serializers
 
 from accounts.models import User
-from testpress.api.fields import UTCMicrosDateTimeField
+from accounts.services import MAX_BATCHES
+from testpress.api.fields import BoundedListField, UTCMicrosDateTimeField
 
 
 class AdminUserSerializer(serializers.ModelSerializer):
@@ -36,7 +37,9 @@ class AdminUserWriteSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
-    batches = serializers.ListField(child=serializers.CharField(max_length=150), required=False)
+    batches = BoundedListField(
+        child=serializers.CharField(max_length=150), max_length=MAX_BATCHES, required=False
+    )
 
 
 class AdminUserUpdateSerializer(AdminUserWriteSerializer):
