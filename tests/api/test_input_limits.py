@@ -15,7 +15,7 @@ LOGIN = "/api/v2.1/auth-token/"
 STUDENT_LISTS = ["/api/v2.1/exams/", "/api/v2.1/attempts/"]
 ADMIN_ATTEMPTS = "/api/v2.5/admin/attempts/"
 ADMIN_USERS = "/api/v2.5/admin/users/"
-GARBAGE_PAGE_SIZES = ["-1", "0", "abc", "1e3", "2.5", ""]
+GARBAGE_PAGE_SIZES = ["-1", "0", "000", "abc", "1e3", "2.5", "+5", " 5", "٥"]
 
 
 def refused(response, status=400) -> dict:
@@ -50,18 +50,51 @@ class TestPageSizes:
         assert response.status_code == 200
         assert response.json()["per_page"] == cap
 
-    @pytest.mark.parametrize("asked", GARBAGE_PAGE_SIZES + ["99999999999999999999999999"])
-    @pytest.mark.parametrize("url, default, cap", [(STUDENT_LISTS[0], 20, 100), (ADMIN_ATTEMPTS, 200, 1000)])
-    def test_a_garbage_page_size_falls_back_to_the_default(self, staff_client, url, default, cap, asked):
-        response = staff_client.get(url, {"per_page": asked})
+    @pytest.mark.parametrize("asked", ["99999999999999999999999999", "9" * 5000, "0001000"])
+    def test_a_page_size_of_any_length_above_the_cap_is_capped(self, staff_client, asked):
+        response = staff_client.get(ADMIN_ATTEMPTS, {"per_page": asked})
         assert response.status_code == 200
-        assert response.json()["per_page"] == (cap if len(asked) > 20 else default)
+        assert response.json()["per_page"] == 1000
 
-    @pytest.mark.parametrize("page", ["0", "-1", "abc", "99999999999999999999999999"])
+    @pytest.mark.parametrize("url, default", [(STUDENT_LISTS[0], 20), (ADMIN_ATTEMPTS, 200)])
+    def test_an_empty_page_size_is_the_default(self, staff_client, url, default):
+        assert staff_client.get(f"{url}?per_page=").json()["per_page"] == default
+
+    @pytest.mark.parametrize(
+        "query",
+        [f"per_page={value}" for value in GARBAGE_PAGE_SIZES]
+        + [
+            "per_page=null",
+            "per_page=false",
+            "per_page=%C2%B2",
+            "per_page=5&per_page=5",
+            "per_page[]=5",
+            "per_page[0]=5",
+        ],
+    )
+    @pytest.mark.parametrize(
+        "url, cap", [(STUDENT_LISTS[0], 100), (STUDENT_LISTS[1], 100), (ADMIN_ATTEMPTS, 1000)]
+    )
+    def test_a_page_size_that_cannot_be_read_is_a_400_naming_it(self, staff_client, url, cap, query):
+        assert refused(staff_client.get(f"{url}?{query}")) == {
+            "per_page": [f"Give per_page once, as a whole number from 1 (at most {cap})."]
+        }
+
+    @pytest.mark.parametrize(
+        "page", ["0", "-1", "abc", "null", "99999999999999999999999999", "9" * 5000, "1&page=1", "2&page=1"]
+    )
     def test_a_garbage_page_number_is_a_json_404(self, student_client, page):
-        assert refused(student_client.get(STUDENT_LISTS[0], {"page": page}), 404) == {
+        assert refused(student_client.get(f"{STUDENT_LISTS[0]}?page={page}"), 404) == {
             "detail": "Invalid page."
         }
+
+    @pytest.mark.parametrize("query", ["page[]=1", "page[0]=1", "page[]=1&page[]=2"])
+    def test_a_page_number_given_as_a_list_is_a_json_404(self, student_client, query):
+        assert refused(student_client.get(f"{STUDENT_LISTS[0]}?{query}"), 404) == {"detail": "Invalid page."}
+
+    def test_page_last_and_an_empty_page_still_work(self, student_client):
+        assert student_client.get(f"{STUDENT_LISTS[0]}?page=last").status_code == 200
+        assert student_client.get(f"{STUDENT_LISTS[0]}?page=").status_code == 200
 
 
 class TestQueryStrings:
