@@ -187,7 +187,7 @@ def exam_essays_view(model_admin, request, exam):
     """List the exam's pending essays with a marks input each; a POST marks every filled input.
 
     All or nothing: when any marks are refused, no item changes and the page says which and why.
-    An empty input leaves that essay for later.
+    An empty input leaves that essay for later. A post of more marks than a page shows is refused.
     """
     if not request.user.has_perm("attempts.change_attempt"):
         raise PermissionDenied
@@ -199,27 +199,38 @@ def exam_essays_view(model_admin, request, exam):
             for key, value in request.POST.items()
             if key.startswith(MARKS_INPUT) and _is_item_id(key.removeprefix(MARKS_INPUT)) and value.strip()
         }
-        to_mark = list(items.filter(pk__in=posted))
-        with transaction.atomic():
-            for item in to_mark:
-                try:
-                    item_mark_essay(item=item, marks=posted[item.pk])
-                except APIException as exc:
-                    refused[item.pk] = _refusal(exc)
-            if refused:
-                transaction.set_rollback(True)
-        if not refused:
-            gone = len(posted) - len(to_mark)
-            if to_mark:
-                model_admin.message_user(request, f"Marked {len(to_mark)} essay(s).", messages.SUCCESS)
-            if gone:
-                model_admin.message_user(
-                    request,
-                    f"{gone} essay(s) were already marked by someone else; left as they are.",
-                    messages.WARNING,
-                )
-            return HttpResponseRedirect(request.path)
-        model_admin.message_user(request, "Nothing was saved: correct the marks shown below.", messages.ERROR)
+        # The page shows ESSAYS_PER_PAGE inputs, and each mark re-scores an attempt: a post naming a
+        # thousand items would hold the request for seconds.
+        if len(posted) > ESSAYS_PER_PAGE:
+            model_admin.message_user(
+                request,
+                f"Mark at most {ESSAYS_PER_PAGE} essays at a time; nothing was saved.",
+                messages.ERROR,
+            )
+        else:
+            to_mark = list(items.filter(pk__in=posted))
+            with transaction.atomic():
+                for item in to_mark:
+                    try:
+                        item_mark_essay(item=item, marks=posted[item.pk])
+                    except APIException as exc:
+                        refused[item.pk] = _refusal(exc)
+                if refused:
+                    transaction.set_rollback(True)
+            if not refused:
+                gone = len(posted) - len(to_mark)
+                if to_mark:
+                    model_admin.message_user(request, f"Marked {len(to_mark)} essay(s).", messages.SUCCESS)
+                if gone:
+                    model_admin.message_user(
+                        request,
+                        f"{gone} essay(s) were already marked by someone else; left as they are.",
+                        messages.WARNING,
+                    )
+                return HttpResponseRedirect(request.path)
+            model_admin.message_user(
+                request, "Nothing was saved: correct the marks shown below.", messages.ERROR
+            )
 
     page = list(items[:ESSAYS_PER_PAGE])
     rows = [

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from attempts import services
+from attempts.admin import ESSAYS_PER_PAGE
 from attempts.choices import AttemptState, ItemResult
 from attempts.models import Attempt, AttemptItem
 from attempts.selectors import standing, with_standing
@@ -260,6 +261,19 @@ class TestEssayMarking:
             self.url(exam), body, content_type="application/x-www-form-urlencoded", follow=True
         )
         assert "Marked 1 essay(s)." in response.content.decode()
+
+    def test_more_marks_than_a_page_shows_are_refused_and_nothing_changes(self, browser, exam, attempts):
+        real = self.essays_of(attempts[1])[0]
+        marks = {f"marks-{real.pk}": "2", **{f"marks-{10**9 + n}": "1" for n in range(ESSAYS_PER_PAGE)}}
+        body = urlencode(marks)
+        response = browser.post(self.url(exam), body, content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 200
+        assert (
+            f"Mark at most {ESSAYS_PER_PAGE} essays at a time; nothing was saved."
+            in response.content.decode()
+        )
+        real.refresh_from_db()
+        assert real.result == ItemResult.PENDING
 
     def test_a_student_is_sent_to_the_login_page(self, client, student, exam):
         client.force_login(student)
