@@ -2,8 +2,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from testpress.admin_columns import CountColumnsMixin, count_of
-from testpress.admin_import_export import PermittedImportExportMixin
-from testpress.resources import SPREADSHEET_FORMATS
+from testpress.resources import SpreadsheetAdminMixin
 
 from .models import Batch, User
 from .resources import UserResource
@@ -20,9 +19,8 @@ class BatchAdmin(CountColumnsMixin, admin.ModelAdmin):
 
 
 @admin.register(User)
-class UserAdmin(PermittedImportExportMixin, DjangoUserAdmin):
+class UserAdmin(SpreadsheetAdminMixin, DjangoUserAdmin):
     resource_classes = [UserResource]
-    formats = SPREADSHEET_FORMATS
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         ("Personal info", {"fields": ("first_name", "last_name", "email", "phone")}),

@@ -9,12 +9,22 @@ from django.db import transaction
 from . import errors
 from .models import Batch, User
 
+# Batches one user is put in by one request: a student has a few; each new name is an INSERT.
+MAX_BATCHES = 50
 
-def batches_by_name(names: Iterable[str]) -> list[Batch]:
-    """The batches named, created when new: enrolling from a spreadsheet names batches, not ids."""
+
+def batch_names(names: Iterable[str]) -> set[str]:
+    """The distinct names given, trimmed, blanks left out; more than MAX_BATCHES is a field error."""
     cleaned = {name.strip() for name in names if name and name.strip()}
-    existing = {batch.name: batch for batch in Batch.objects.filter(name__in=cleaned)}
-    return [existing.get(name) or Batch.objects.create(name=name) for name in sorted(cleaned)]
+    if len(cleaned) > MAX_BATCHES:
+        raise ValidationError({"batches": [f"Give at most {MAX_BATCHES} batches."]})
+    return cleaned
+
+
+def batches_by_name(names: set[str]) -> list[Batch]:
+    """The batches named, created when new: enrolling from a spreadsheet names batches, not ids."""
+    existing = {batch.name: batch for batch in Batch.objects.filter(name__in=names)}
+    return [existing.get(name) or Batch.objects.create(name=name) for name in sorted(names)]
 
 
 def _validate(user: User, *, password: str | None) -> None:
@@ -47,12 +57,14 @@ def user_create(
     phone: str = "",
     batches: Iterable[str] = (),
 ) -> User:
-    """Create a student. Raises ValidationError keyed by field: a taken username, a weak password."""
+    """Create a student. Raises ValidationError keyed by field: a taken username, a weak password,
+    more than MAX_BATCHES batches."""
+    names = batch_names(batches)
     user = User(username=username, email=email, first_name=first_name, last_name=last_name, phone=phone)
     _validate(user, password=password)
     user.set_password(password)
     user.save()
-    user.batches.set(batches_by_name(batches))
+    user.batches.set(batches_by_name(names))
     return user
 
 
@@ -80,12 +92,13 @@ def user_update(
     """
     if not may_change_user(changed_by=changed_by, user=user):
         raise errors.StaffAccountProtected()
+    names = None if batches is None else batch_names(batches)
     for name, value in fields.items():
         setattr(user, name, value)
     _validate(user, password=password)
     if password is not None:
         user.set_password(password)
     user.save()
-    if batches is not None:
-        user.batches.set(batches_by_name(batches))
+    if names is not None:
+        user.batches.set(batches_by_name(names))
     return user

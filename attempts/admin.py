@@ -13,10 +13,9 @@ from django.utils.html import format_html
 from exams.admin import ExamAdmin
 from exams.models import Exam
 
-from . import errors
 from .admin_pages import exam_analytics_view, exam_essays_view
 from .models import Attempt, AttemptItem
-from .services import attempt_end, attempt_rescore
+from .services import EachOutcome, attempts_end, attempts_rescore
 
 
 class AttemptItemInline(admin.TabularInline):
@@ -119,31 +118,31 @@ class AttemptAdmin(admin.ModelAdmin):
 
     @admin.action(description="End selected running attempts now", permissions=["engine"])
     def end_attempts(self, request, queryset):
-        ended = skipped = 0
-        for attempt in queryset:
-            if attempt.is_open:
-                try:
-                    attempt_end(attempt=attempt)
-                except errors.AttemptCompleted:  # the sweep or the student ended it first
-                    skipped += 1
-                else:
-                    ended += 1
-            else:
-                skipped += 1
-        note = f"; skipped {skipped} already completed" if skipped else ""
-        self.message_user(request, f"Ended {ended} running attempt(s){note}.", messages.SUCCESS)
+        outcome = attempts_end(pks=list(queryset.values_list("pk", flat=True)))
+        note = f"; skipped {len(outcome.skipped)} already completed" if outcome.skipped else ""
+        self.message_user(request, f"Ended {len(outcome.done)} running attempt(s){note}.", messages.SUCCESS)
+        self._report_failures(request, outcome, "end")
 
     @admin.action(description="Re-score selected attempts", permissions=["engine"])
     def rescore_attempts(self, request, queryset):
-        rescored = skipped = 0
-        for attempt in queryset:
-            if attempt.is_completed:
-                attempt_rescore(attempt=attempt)
-                rescored += 1
-            else:
-                skipped += 1
-        note = f"; skipped {skipped} still running (end them first)" if skipped else ""
-        self.message_user(request, f"Re-scored {rescored} completed attempt(s){note}.", messages.SUCCESS)
+        outcome = attempts_rescore(pks=list(queryset.values_list("pk", flat=True)))
+        note = f"; skipped {len(outcome.skipped)} still running (end them first)" if outcome.skipped else ""
+        self.message_user(
+            request, f"Re-scored {len(outcome.done)} completed attempt(s){note}.", messages.SUCCESS
+        )
+        self._report_failures(request, outcome, "re-score")
+
+    def _report_failures(self, request, outcome: EachOutcome, verb: str) -> None:
+        if not outcome.failed:
+            return
+        failed = Attempt.objects.filter(pk__in=outcome.failed).select_related("user", "exam").order_by("pk")
+        names = "; ".join(f"#{attempt.pk} {attempt}" for attempt in failed)
+        self.message_user(
+            request,
+            f"Could not {verb} {len(outcome.failed)} attempt(s), left as they were: {names}. "
+            "The error is in the server log.",
+            messages.ERROR,
+        )
 
 
 class ExamWithResultsAdmin(ExamAdmin):

@@ -22,11 +22,16 @@ ESSAYS_PER_PAGE = 50
 MARKS_INPUT = "marks-"
 
 
+def _is_item_id(text: str) -> bool:
+    # What int() reads as an id: isdigit() alone lets "²" and 5,000 digits through, and int() raises.
+    return text.isascii() and text.isdigit() and len(text) <= 19
+
+
 def exam_essays_view(model_admin, request, exam):
     """List the exam's pending essays with a marks input each; a POST marks every filled input.
 
     All or nothing: when any marks are refused, no item changes and the page says which and why.
-    An empty input leaves that essay for later.
+    An empty input leaves that essay for later. A post of more marks than a page shows is refused.
     """
     if not request.user.has_perm("attempts.change_attempt"):
         raise PermissionDenied
@@ -36,29 +41,40 @@ def exam_essays_view(model_admin, request, exam):
         posted = {
             int(key.removeprefix(MARKS_INPUT)): value.strip()
             for key, value in request.POST.items()
-            if key.startswith(MARKS_INPUT) and key.removeprefix(MARKS_INPUT).isdigit() and value.strip()
+            if key.startswith(MARKS_INPUT) and _is_item_id(key.removeprefix(MARKS_INPUT)) and value.strip()
         }
-        to_mark = list(items.filter(pk__in=posted))
-        with transaction.atomic():
-            for item in to_mark:
-                try:
-                    item_mark_essay(item=item, marks=posted[item.pk])
-                except DomainError as exc:
-                    refused[item.pk] = " ".join(exc.messages)
-            if refused:
-                transaction.set_rollback(True)
-        if not refused:
-            gone = len(posted) - len(to_mark)
-            if to_mark:
-                model_admin.message_user(request, f"Marked {len(to_mark)} essay(s).", messages.SUCCESS)
-            if gone:
-                model_admin.message_user(
-                    request,
-                    f"{gone} essay(s) were already marked by someone else; left as they are.",
-                    messages.WARNING,
-                )
-            return HttpResponseRedirect(request.path)
-        model_admin.message_user(request, "Nothing was saved: correct the marks shown below.", messages.ERROR)
+        # The page shows ESSAYS_PER_PAGE inputs, and each mark re-scores an attempt: a post naming a
+        # thousand items would hold the request for seconds.
+        if len(posted) > ESSAYS_PER_PAGE:
+            model_admin.message_user(
+                request,
+                f"Mark at most {ESSAYS_PER_PAGE} essays at a time; nothing was saved.",
+                messages.ERROR,
+            )
+        else:
+            to_mark = list(items.filter(pk__in=posted))
+            with transaction.atomic():
+                for item in to_mark:
+                    try:
+                        item_mark_essay(item=item, marks=posted[item.pk])
+                    except DomainError as exc:
+                        refused[item.pk] = " ".join(exc.messages)
+                if refused:
+                    transaction.set_rollback(True)
+            if not refused:
+                gone = len(posted) - len(to_mark)
+                if to_mark:
+                    model_admin.message_user(request, f"Marked {len(to_mark)} essay(s).", messages.SUCCESS)
+                if gone:
+                    model_admin.message_user(
+                        request,
+                        f"{gone} essay(s) were already marked by someone else; left as they are.",
+                        messages.WARNING,
+                    )
+                return HttpResponseRedirect(request.path)
+            model_admin.message_user(
+                request, "Nothing was saved: correct the marks shown below.", messages.ERROR
+            )
 
     page = list(items[:ESSAYS_PER_PAGE])
     rows = [

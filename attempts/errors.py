@@ -80,6 +80,11 @@ class InvalidText(Invalid):
     field = "short_text"
 
 
+class InvalidEssayText(Invalid):
+    code = "invalid_text"
+    field = "essay_text"
+
+
 class NotAnEssay(Invalid):
     code = "not_an_essay"
     message = "Only essay questions are marked by hand."

@@ -62,7 +62,8 @@ class ExamAttemptFilterSet(django_filters.FilterSet):
         model = Attempt
         fields = []
 
-    def filter_state(self, queryset, name, value):
+    # `value: str` documents the parameter as the labels it takes; the model field would make it an integer.
+    def filter_state(self, queryset, name, value: str):
         return queryset.filter(state={s.label: s for s in AttemptState}[value])
 
 

@@ -86,6 +86,12 @@ class Attempt(models.Model):
 class AttemptItem(models.Model):
     """A question as one attempt holds it: what the student answered and, after the end, what it scored."""
 
+    # More choice ids than any question offers (the question spreadsheet has six choice columns), so a
+    # longer selection is refused before a single id of it is read.
+    MAX_SELECTED_ANSWERS = 20
+    # About 15,000 words: a long essay fits, a request body of megabytes does not end up in one row.
+    ESSAY_MAX_LENGTH = 100_000
+
     attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="items")
     question = models.ForeignKey("exams.Question", on_delete=models.PROTECT, related_name="attempt_items")
     section = models.ForeignKey("exams.Section", null=True, blank=True, on_delete=models.SET_NULL)

@@ -40,10 +40,22 @@ class Totals:
     result: AttemptResult
 
 
-def parse_numerical(text: str) -> Decimal | None:
-    """The number a student typed for a numerical question, or None when it is not one.
+# The numbers a student may give: at most 15 significant digits (a double's worth), no digit below
+# 10^-15 and less than 10^15 in size. That is wider than any key (a numerical answer holds 14 integer
+# and 6 decimal digits), and it keeps the comparison with a key exact enough and far from the decimal
+# context's limits: "1e999999999" parses, but subtracting a key from it raises decimal.Overflow.
+NUMERICAL_DIGITS = 15
+NUMERICAL_ANSWER_RULE = (
+    f"Enter a number such as 42 or -3.5, with at most {NUMERICAL_DIGITS} significant digits, "
+    f"{NUMERICAL_DIGITS} decimal places and less than 10^{NUMERICAL_DIGITS} in size."
+)
 
-    "9.81" → 9.81, " -3 " → -3, "1e3" → 1000; "", "abc", "1,5", "NaN", "Infinity" → None.
+
+def parse_numerical(text: str) -> Decimal | None:
+    """The number a student typed for a numerical question, or None when it is not one we judge.
+
+    "9.81" → 9.81, " -3 " → -3, "1e3" → 1000, "9.810" → 9.810; "", "abc", "1,5", "NaN", "Infinity" →
+    None, and so are numbers outside NUMERICAL_ANSWER_RULE: "1e999999999", "1e-16", "1234567890123456".
     """
     text = (text or "").strip()
     if not text:
@@ -52,7 +64,21 @@ def parse_numerical(text: str) -> Decimal | None:
         value = Decimal(text)
     except InvalidOperation:
         return None
-    return value if value.is_finite() else None
+    return value if value.is_finite() and _within_numerical_bounds(value) else None
+
+
+def _within_numerical_bounds(value: Decimal) -> bool:
+    # From the digits and exponent alone: any arithmetic on 1e999999999 would itself overflow.
+    _, digits, exponent = value.as_tuple()
+    significant = "".join(map(str, digits)).rstrip("0")
+    if not significant:
+        return True
+    exponent += len(digits) - len(significant)
+    return (
+        len(significant) <= NUMERICAL_DIGITS
+        and exponent >= -NUMERICAL_DIGITS
+        and exponent + len(significant) <= NUMERICAL_DIGITS
+    )
 
 
 @dataclass(frozen=True)
@@ -73,6 +99,20 @@ class Response:
     short_text: str = ""
     essay_text: str = ""
 
+    @classmethod
+    def stored(cls, selected_answers, short_text: str, essay_text: str) -> "Response":
+        """The response an item's stored fields hold, whatever a write around the services left there.
+
+        A selection that is not a list of ids keeps an id no answer has (0), so it is judged incorrect
+        rather than crashing the end: [3, "x"] → (3, 0); "abc" → (0,); None or [] → () (unanswered).
+        """
+        if not isinstance(selected_answers, list):
+            return cls((0,) if selected_answers else (), short_text, essay_text)
+        ids = tuple(v for v in selected_answers if isinstance(v, int) and not isinstance(v, bool))
+        if len(ids) < len(selected_answers):
+            ids = (*ids, 0)
+        return cls(ids, short_text, essay_text)
+
 
 def judge_item(key: AnswerKey, response: Response) -> ItemResult:
     """Whether a response is correct, incorrect, unanswered or (essays) pending.
@@ -83,7 +123,8 @@ def judge_item(key: AnswerKey, response: Response) -> ItemResult:
       Correct {1, 2}: [2, 1] → correct; [1] → incorrect (no partial credit); [1, 2, 3] → incorrect.
     - N (numerical): short_text read as a number, correct within ± tolerance of the answer.
       Answer 9.81 ± 0.01: "9.8" → correct, "9.79" → incorrect, "" → unanswered. A text that is not a
-      number counts as incorrect (the save service refuses such texts, so only old data has them).
+      number parse_numerical accepts counts as incorrect ("abc", "1e999999999": the save service
+      refuses such texts, so only old data or a write around it has them).
     - E (essay): pending once written, unanswered when blank; staff marks decide later (score_item).
     """
     if key.question_type == QuestionType.ESSAY:

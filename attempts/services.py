@@ -16,9 +16,13 @@ Rules every service keeps:
   same transaction (_save_scored); nothing else does (attempts/tallies.py).
 """
 
+import logging
 from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from itertools import islice
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -47,6 +51,8 @@ SCORE_FIELDS = [
     "result",
 ]
 ANSWER_FIELDS = ("selected_answers", "short_text", "essay_text")
+
+logger = logging.getLogger(__name__)
 
 
 # --- Creating and resuming --------------------------------------------------------------------
@@ -174,9 +180,10 @@ def attempt_save_item(
 
     Refusals: 409 attempt_completed when the attempt has ended or is overdue (an overdue one is
     completed, and stays completed); 404 item_not_found for an item of another attempt; 400
-    invalid_choice (an id that is not one of the question's answers, or two ids on a single-choice
-    question), invalid_numerical_answer, invalid_text (short_text over 100 characters). Nothing
-    changes on a refusal, not even the clock.
+    invalid_choice (an id that is not one of the question's answers, two ids on a single-choice
+    question, more than AttemptItem.MAX_SELECTED_ANSWERS ids), invalid_numerical_answer,
+    invalid_text (short_text over 100 characters, essay_text over AttemptItem.ESSAY_MAX_LENGTH).
+    Nothing changes on a refusal, not even the clock.
     """
     outcome = _save_item(
         attempt.pk,
@@ -220,42 +227,60 @@ def _save_item(attempt_pk: int, item_pk: int, *, changes: dict, now: datetime):
 def _validated(item: AttemptItem, changes: dict) -> dict:
     question = item.question
     if "selected_answers" in changes:
-        ids = _choice_ids(changes["selected_answers"])
-        if question.type == QuestionType.SINGLE and len(ids) > 1:
-            raise errors.InvalidChoice("This question takes one answer.")
-        if ids:
-            choices = Answer.objects.filter(question_id=question.pk, pk__in=ids)
-            known = set(choices.values_list("pk", flat=True))
-            unknown = [i for i in ids if i not in known]
-            if unknown:
-                raise errors.InvalidChoice(f"Not an answer of this question: {', '.join(map(str, unknown))}.")
-        changes["selected_answers"] = ids
+        changes["selected_answers"] = _selection(question, changes["selected_answers"])
     if "short_text" in changes:
         text = str(changes["short_text"]).strip()
         if len(text) > AttemptItem._meta.get_field("short_text").max_length:
             raise errors.InvalidText("Keep the answer within 100 characters.")
         if question.type == QuestionType.NUMERICAL and text and scoring.parse_numerical(text) is None:
-            raise errors.InvalidNumericalAnswer()
+            raise errors.InvalidNumericalAnswer(scoring.NUMERICAL_ANSWER_RULE)
         changes["short_text"] = text
     if "essay_text" in changes:
         changes["essay_text"] = str(changes["essay_text"])
+        if len(changes["essay_text"]) > AttemptItem.ESSAY_MAX_LENGTH:
+            raise errors.InvalidEssayText(f"Keep the essay within {AttemptItem.ESSAY_MAX_LENGTH} characters.")
     if "review" in changes:
         changes["review"] = bool(changes["review"])
     return changes
 
 
-def _choice_ids(values) -> list[int]:
-    """Distinct ids in the order given; a value that is not an id is refused."""
+def _selection(question, values) -> list[int]:
+    """The distinct ids in the order given, each one of the question's answers.
+
+    Linear in the ids sent, and at most AttemptItem.MAX_SELECTED_ANSWERS of them are read: a longer
+    list is refused before its first id is looked at, whatever its length.
+    """
     if isinstance(values, str | bytes | dict) or not hasattr(values, "__iter__"):
         raise errors.InvalidChoice("Send a list of answer ids.")
-    ids = []
-    for value in values:
-        is_id = isinstance(value, int) or (isinstance(value, str) and value.isdigit())
-        if isinstance(value, bool) or not is_id:
-            raise errors.InvalidChoice(f"Not an answer id: {value!r}.")
-        if int(value) not in ids:
-            ids.append(int(value))
+    cap = AttemptItem.MAX_SELECTED_ANSWERS
+    values = list(islice(values, cap + 1))
+    if len(values) > cap:
+        raise errors.InvalidChoice(f"Choose at most {cap} answers.")
+    ids = list(dict.fromkeys(_answer_id(value) for value in values))
+    if question.type == QuestionType.SINGLE and len(ids) > 1:
+        raise errors.InvalidChoice("This question takes one answer.")
+    if ids:
+        # A question has a handful of answers: compare in Python rather than send client ids to the database.
+        known = set(Answer.objects.filter(question_id=question.pk).values_list("pk", flat=True))
+        unknown = [i for i in ids if i not in known]
+        if unknown:
+            raise errors.InvalidChoice(f"Not an answer of this question: {', '.join(map(str, unknown))}.")
     return ids
+
+
+def _answer_id(value) -> int:
+    """A positive 64-bit id, given as a number or as ASCII digits ("12")."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 19:
+        value = int(value)
+    if isinstance(value, bool) or not isinstance(value, int) or not (value > 0 and value.bit_length() <= 63):
+        if isinstance(value, str):
+            shown = repr(value[:30])
+        elif isinstance(value, int) and value.bit_length() <= 64:
+            shown = str(value)
+        else:
+            shown = f"a value of type {type(value).__name__}"
+        raise errors.InvalidChoice(f"Not an answer id: {shown}.")
+    return value
 
 
 # --- Ending ----------------------------------------------------------------------------------
@@ -276,16 +301,50 @@ def attempt_end(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
     return locked
 
 
-def end_overdue_attempts(*, now: datetime | None = None, queryset: QuerySet[Attempt] | None = None) -> int:
-    """Complete every open attempt whose time is up or whose exam has closed; how many it ended.
+@dataclass(frozen=True)
+class EachOutcome:
+    """What a change made one attempt at a time did: the ids changed, skipped and failed."""
 
-    One query finds the candidates (restricted to `queryset` when given, e.g. one user's
-    attempts before a read); each is then locked, checked again and ended in its own transaction,
-    so the sweep never holds many locks and one failure does not undo the others.
+    done: tuple[int, ...] = ()
+    # Not in a state for the change (already completed, still running): nothing to do.
+    skipped: tuple[int, ...] = ()
+    # The change raised; the attempt is left as it was and the error is logged with its traceback.
+    failed: tuple[int, ...] = ()
+
+
+def _one_by_one(pks: Iterable[int], change: Callable[[int], bool], *, what: str) -> EachOutcome:
+    """Apply `change` (atomic, True when it changed the attempt) to each id on its own.
+
+    One attempt the engine cannot change (data written around the services, a bug) must not keep the
+    others from being ended or scored: its error is logged and the next one goes on. Each change is
+    its own transaction, or a savepoint inside a caller's, so a failure undoes that attempt only.
+    """
+    done, skipped, failed = [], [], []
+    for pk in pks:
+        try:
+            changed = change(pk)
+        except Exception:
+            logger.exception("Could not %s attempt %s; it is left as it was", what, pk)
+            failed.append(pk)
+        else:
+            (done if changed else skipped).append(pk)
+    return EachOutcome(tuple(done), tuple(skipped), tuple(failed))
+
+
+def end_overdue_attempts(
+    *, now: datetime | None = None, queryset: QuerySet[Attempt] | None = None
+) -> EachOutcome:
+    """Complete every open attempt whose time is up or whose exam has closed.
+
+    One query finds the candidates (restricted to `queryset` when given, e.g. one user's attempts
+    before a read); each is then locked, checked again and ended on its own (_one_by_one), so the
+    sweep never holds many locks and one failure neither undoes nor blocks the others. `done` are
+    the ids it ended; `skipped` the candidates no longer overdue when locked.
     """
     now = now or timezone.now()
     candidates = (queryset if queryset is not None else Attempt.objects.all()).filter(_overdue_at(now))
-    return sum(_end_if_overdue(pk, now) for pk in list(candidates.values_list("pk", flat=True)))
+    pks = list(candidates.values_list("pk", flat=True))
+    return _one_by_one(pks, lambda pk: _end_if_overdue(pk, now), what="end overdue")
 
 
 def _overdue_at(now: datetime) -> Q:
@@ -317,6 +376,37 @@ def _end_if_overdue(pk: int, now: datetime) -> bool:
 
 
 # --- Marking after the end -------------------------------------------------------------------
+
+
+def attempts_end(*, pks: Iterable[int], now: datetime | None = None) -> EachOutcome:
+    """End each open attempt of `pks` now, one at a time (staff's bulk action); completed ones are
+    skipped, and one that cannot be ended is logged and left open while the others are ended."""
+    now = now or timezone.now()
+    return _one_by_one(pks, lambda pk: _end_if_open(pk, now), what="end")
+
+
+@transaction.atomic
+def _end_if_open(pk: int, now: datetime) -> bool:
+    attempt = _lock(pk)
+    if attempt.is_completed:
+        return False
+    _complete(attempt, now)
+    return True
+
+
+def attempts_rescore(*, pks: Iterable[int]) -> EachOutcome:
+    """attempt_rescore for each completed attempt of `pks`, one at a time; open ones are skipped, and
+    one that cannot be scored is logged and keeps its old score while the others are re-scored."""
+    return _one_by_one(pks, _rescore_if_completed, what="re-score")
+
+
+@transaction.atomic
+def _rescore_if_completed(pk: int) -> bool:
+    attempt = _lock(pk)
+    if not attempt.is_completed:
+        return False
+    _rescore(attempt)
+    return True
 
 
 @transaction.atomic
@@ -473,7 +563,7 @@ def _score(attempt: Attempt) -> None:
             question.numerical_answer,
             question.numerical_tolerance,
         )
-        response = scoring.Response(tuple(item.selected_answers or ()), item.short_text, item.essay_text)
+        response = scoring.Response.stored(item.selected_answers, item.short_text, item.essay_text)
         score = scoring.score_item(
             key,
             response,

@@ -10,8 +10,7 @@ from django.template.response import TemplateResponse
 from accounts.admin import BatchAdmin
 from accounts.models import Batch
 from testpress.admin_columns import CountColumnsMixin, count_of
-from testpress.admin_import_export import PermittedImportExportMixin
-from testpress.resources import SPREADSHEET_FORMATS
+from testpress.resources import SpreadsheetAdminMixin
 
 from .models import Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
 from .resources import QuestionResource
@@ -230,9 +229,8 @@ class AnswerInline(admin.TabularInline):
 
 
 @admin.register(Question)
-class QuestionAdmin(PermittedImportExportMixin, admin.ModelAdmin):
+class QuestionAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
     resource_classes = [QuestionResource]
-    formats = SPREADSHEET_FORMATS
     list_display = ["__str__", "type", "subject", "difficulty", "marks"]
     list_select_related = ["subject"]
     list_filter = ["type", ("subject", SubjectPathFilter), "difficulty"]

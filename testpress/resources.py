@@ -5,10 +5,14 @@ that a spreadsheet program would run as a formula is quoted, and the import take
 """
 
 import re
+import zipfile
 from decimal import InvalidOperation
+from io import BytesIO
 
 from import_export import resources
 from import_export.formats import base_formats
+
+from testpress.admin_import_export import PermittedImportExportMixin
 
 # A cell starting with one of these is a formula to Excel, LibreOffice and Google Sheets (OWASP "CSV
 # injection"): `=cmd|' /C calc'!A0` in a student's name would run when staff open the export.
@@ -57,8 +61,64 @@ class XLSX(FormulaSafeFormat, base_formats.XLSX):
     pass
 
 
+# An import runs in one request, every row validated and written before the page answers (and a new
+# student's password hashed), so one file holds at most this many rows...
+MAX_IMPORT_ROWS = 1000
+# ...and this many bytes, unzipped for XLSX: its compression could turn a file of kilobytes into
+# millions of cells that the reader would build before a row is counted.
+MAX_IMPORT_BYTES = 5 * 1024 * 1024
+
+
+class SpreadsheetTooLarge(ValueError):
+    """A file over the import's bounds; the message says which, and the import form shows it."""
+
+
+def _refuse_too_many_rows(dataset):
+    if dataset.height > MAX_IMPORT_ROWS:
+        raise SpreadsheetTooLarge(
+            f"The file has {dataset.height} rows; import at most {MAX_IMPORT_ROWS} at a time."
+        )
+    return dataset
+
+
+def _refuse_too_many_bytes(size: int) -> None:
+    if size > MAX_IMPORT_BYTES:
+        raise SpreadsheetTooLarge(
+            f"The file holds {size:,} bytes of data; import at most {MAX_IMPORT_BYTES:,} at a time."
+        )
+
+
+class BoundedCSV(CSV):
+    def create_dataset(self, in_stream):
+        _refuse_too_many_bytes(len(in_stream))
+        return _refuse_too_many_rows(super().create_dataset(in_stream))
+
+
+class BoundedXLSX(XLSX):
+    def create_dataset(self, in_stream):
+        try:
+            unzipped = sum(member.file_size for member in zipfile.ZipFile(BytesIO(in_stream)).infolist())
+        except zipfile.BadZipFile:
+            unzipped = 0  # not an XLSX at all: the reader says so
+        _refuse_too_many_bytes(max(len(in_stream), unzipped))
+        return _refuse_too_many_rows(super().create_dataset(in_stream))
+
+
 # What the admins offer to import and export.
-SPREADSHEET_FORMATS = [CSV, XLSX]
+SPREADSHEET_FORMATS = [BoundedCSV, BoundedXLSX]
+
+
+class SpreadsheetAdminMixin(PermittedImportExportMixin):
+    """Import and export in SPREADSHEET_FORMATS, behind the model's permissions; a file over the bounds
+    is refused saying which."""
+
+    formats = SPREADSHEET_FORMATS
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        if isinstance(e, SpreadsheetTooLarge):
+            form.add_error("import_file", str(e))
+        else:
+            super().add_data_read_fail_error_to_form(form, e)
 
 
 def cell_text(value) -> str:

@@ -62,6 +62,26 @@ class UTCMicrosDateTimeField(serializers.DateTimeField):
         return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
+class ScalarIntegerField(serializers.IntegerField):
+    """An IntegerField that refuses a list or an object as it is: DRF's would str() it first, and
+    printing a value nested hundreds of levels deep can itself raise RecursionError."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, list | dict):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class BoundedListField(serializers.ListField):
+    """A ListField whose max_length is checked before any element is: a list of 200,000 ids sent where
+    a few are allowed costs one len(), not 200,000 child validations (DRF checks the length last)."""
+
+    def to_internal_value(self, data):
+        if self.max_length is not None and isinstance(data, list) and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
+        return super().to_internal_value(data)
+
+
 def compact_number(value: Decimal | float | int, places: int = 2) -> int | float:
     """80 stays 80, 66.666… becomes 66.67: whole numbers print without a fraction, as the seeds do."""
     quantized = Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)

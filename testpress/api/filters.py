@@ -6,19 +6,29 @@ import django_filters
 from django import forms
 from django.utils import timezone
 from django_filters.constants import EMPTY_VALUES
+from django_filters.fields import BaseCSVField
 from drf_spectacular.utils import extend_schema_field
 
 # Primary keys are 64-bit; a larger number can match nothing and must not reach the database driver.
 MAX_ID = 2**63 - 1
+# Ids one repeatable filter takes (`users=1&users=2...`): a page of the admin list's worth.
+MAX_IDS = 200
 
 
 class MultipleIdField(forms.Field):
     """Every value of a repeated query parameter (`users=1&users=2`) as a list of ids."""
 
     widget = forms.MultipleHiddenInput
-    default_error_messages = {"invalid": "Enter a whole number between 1 and %(max)s; got %(value)s."}
+    default_error_messages = {
+        "invalid": "Enter a whole number between 1 and %(max)s; got %(value)s.",
+        "too_many": "Give at most %(max)s ids.",
+    }
 
     def to_python(self, value):
+        if value and len(value) > MAX_IDS:
+            raise forms.ValidationError(
+                self.error_messages["too_many"], code="too_many", params={"max": MAX_IDS}
+            )
         ids = []
         for item in value or []:
             if item in ("", None):
@@ -39,7 +49,8 @@ class MultipleIdField(forms.Field):
     {
         "type": "array",
         "items": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-        "description": "An id; repeat the parameter for several.",
+        "maxItems": MAX_IDS,
+        "description": f"An id; repeat the parameter for several (at most {MAX_IDS}).",
     }
 )
 class MultipleIdFilter(django_filters.Filter):
@@ -68,8 +79,29 @@ def end_of_local_day(day: date) -> datetime | None:
         return None
 
 
+class OrderingTermsField(BaseCSVField):
+    """`ordering=-date,correct_answers_count`: terms separated by commas, none empty, each field once.
+
+    django-filter skips an empty term, but a list of only empty terms (`ordering=,`) reached the
+    filter empty; a field named twice only makes the ORDER BY longer.
+    """
+
+    def clean(self, value):
+        if value:
+            if "" in value:
+                raise forms.ValidationError(
+                    "Remove the empty term: give fields separated by commas, e.g. -date.", code="empty"
+                )
+            fields = [term.removeprefix("-") for term in value]
+            if len(set(fields)) < len(fields):
+                raise forms.ValidationError("Order by each field once.", code="repeated")
+        return super().clean(value)
+
+
 class StableOrderingFilter(django_filters.OrderingFilter):
     """An OrderingFilter that breaks ties by id in the direction of the first key, so pages never overlap."""
+
+    base_field_class = OrderingTermsField
 
     def filter(self, qs, value):
         if value in EMPTY_VALUES:

@@ -8,10 +8,15 @@ from django.core.cache import cache
 from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import DatabaseError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 logger = logging.getLogger(__name__)
+
+
+class _Unreadable(Exception):
+    """A page parameter given twice or as a list."""
 
 
 class CachedCountPaginator(Paginator):
@@ -53,7 +58,55 @@ class CachedCountPaginator(Paginator):
 
 
 class TestpressPagination(PageNumberPagination):
+    """`?page=2&per_page=50`. A page parameter the server cannot read is refused, never replaced by a
+    default: `page` answers the contract's 404 "Invalid page.", `per_page` a 400 naming it. Each is read
+    once (given twice, or as a list: `page[]=2`, it is unreadable); an empty one counts as absent, and a
+    `per_page` above max_page_size is capped."""
+
     page_size_query_param = "per_page"
+
+    def get_page_size(self, request):
+        name = self.page_size_query_param
+        try:
+            value = self._single_value(request, name)
+        except _Unreadable:
+            value = ""
+        if value is None:
+            return self.page_size
+        digits = value.lstrip("0") if value.isascii() and value.isdigit() else ""
+        if not digits:
+            raise ValidationError(
+                {name: [f"Give {name} once, as a whole number from 1 (at most {self.max_page_size})."]}
+            )
+        # More digits than the cap has is over the cap, however many (int() refuses 4,300 and more).
+        if len(digits) > len(str(self.max_page_size)):
+            return self.max_page_size
+        return min(int(digits), self.max_page_size)
+
+    def get_page_number(self, request, paginator):
+        try:
+            value = self._single_value(request, self.page_query_param)
+        except _Unreadable:
+            raise NotFound(self.invalid_page_message) from None
+        if value in self.last_page_strings:
+            return paginator.num_pages
+        return value or 1
+
+    @staticmethod
+    def _single_value(request, name: str) -> str | None:
+        """The parameter's value, None when absent or empty; _Unreadable when it is given more than
+        once or in a list spelling (`name[]=2`, `name[0]=2`)."""
+        given = [
+            (key, value)
+            for key, values in request.query_params.lists()
+            if key == name or key.startswith(f"{name}[")
+            for value in values
+        ]
+        if not given:
+            return None
+        if len(given) > 1 or given[0][0] != name:
+            raise _Unreadable
+        return given[0][1] or None
 
     def get_paginated_response(self, data):
         return Response(
@@ -65,6 +118,16 @@ class TestpressPagination(PageNumberPagination):
                 "results": data,
             }
         )
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["description"] = (
+                    f"Rows a page holds, from 1; above {self.max_page_size} it is capped."
+                )
+        return parameters
 
     def get_paginated_response_schema(self, schema):
         paginated = super().get_paginated_response_schema(schema)

@@ -152,6 +152,11 @@ class TestUserList:
         assert names(staff_client.get(LIST_URL, {"batch": "2024"})) == ["class-of-2024"]
         assert names(staff_client.get(LIST_URL, {"batch": "99999999999999999999"})) == []
 
+    @pytest.mark.parametrize("value", ["²", "٣", "9" * 5000])
+    def test_a_batch_that_only_looks_like_a_number_matches_nothing(self, staff_client, value):
+        UserFactory(username="in-a-batch", batches=[BatchFactory(name="Morning")])
+        assert names(staff_client.get(LIST_URL, {"batch": value})) == []
+
     def test_q_finds_each_word_in_username_email_or_names(self, staff_client):
         UserFactory(username="asha", email="asha@school.in", first_name="Asha", last_name="Rao")
         UserFactory(username="ravi", email="ravi@example.com", first_name="Ravi", last_name="Kumar")
@@ -161,6 +166,14 @@ class TestUserList:
         assert names(staff_client.get(LIST_URL, {"q": "RAO"})) == ["asha", "meera"]
         assert names(staff_client.get(LIST_URL, {"q": "asha rao"})) == ["asha"]
         assert names(staff_client.get(LIST_URL, {"q": "kum"})) == ["ravi"]
+
+    def test_q_takes_ten_words_and_more_is_a_400_naming_it(self, staff_client):
+        UserFactory(username="asha", first_name="Asha", last_name="Rao")
+        assert names(staff_client.get(LIST_URL, {"q": " ".join(["rao"] * 10)})) == ["asha"]
+        # Thousands of words made a WHERE clause SQLite refuses to nest (a 500).
+        for words in (11, 4000):
+            response = staff_client.get(LIST_URL, {"q": " ".join(["a"] * words)})
+            assert (response.status_code, response.json()) == (400, {"q": ["Search with at most 10 words."]})
 
     def test_is_staff_picks_staff_or_students(self, staff_client, staff):
         UserFactory(username="pupil")
@@ -248,6 +261,8 @@ class TestCreate:
             ({"email": "not-an-email"}, "email"),
             ({"phone": "9" * 40}, "phone"),
             ({"batches": ["x" * 200]}, "batches"),
+            ({"batches": [f"Batch {n}" for n in range(51)]}, "batches"),
+            ({"batches": ["Morning"] * 200_000}, "batches"),
         ],
     )
     def test_a_bad_field_is_a_400_naming_it_and_changes_nothing(self, staff_client, change, field):
@@ -295,6 +310,17 @@ class TestUpdate:
         assert response.json()["batches"] == ["Evening", "Weekend"]
         assert sorted(user.batches.values_list("name", flat=True)) == ["Evening", "Weekend"]
         assert Batch.objects.filter(name="Morning").exists()
+
+    def test_fifty_batches_are_taken_and_fifty_one_refused(self, staff_client):
+        user = UserFactory(username="asha")
+        fifty = [f"Batch {n}" for n in range(50)]
+        assert staff_client.patch(url_of(user), {"batches": fifty}).status_code == 200
+        response = staff_client.patch(url_of(user), {"batches": [*fifty, "One more"]})
+        assert (response.status_code, response.json()) == (
+            400,
+            {"batches": ["Ensure this field has no more than 50 elements."]},
+        )
+        assert user.batches.count() == 50
 
     def test_an_empty_batch_list_removes_every_batch(self, staff_client):
         user = UserFactory(batches=[BatchFactory(name="Morning")])

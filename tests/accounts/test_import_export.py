@@ -1,8 +1,11 @@
+import re
+
 import pytest
 import tablib
 
 from accounts.models import Batch, User
 from accounts.resources import UserResource
+from exams.models import Question
 from tests.factories import BatchFactory, UserFactory
 from tests.spreadsheets import (
     admin_export,
@@ -118,6 +121,40 @@ class TestStudentImport:
         admin_import_confirm(browser, User, admin_import_preview(browser, User, spreadsheet([HEADERS, row])))
 
         assert User.objects.get(username="asha").check_password("Fresh-Pass-2025")
+
+
+class TestImportBounds:
+    """One import is one request: a file is refused whole, before a row is read, past its bounds."""
+
+    @pytest.mark.parametrize("model", [User, Question])
+    @pytest.mark.parametrize("file_format", ["csv", "xlsx"])
+    def test_a_file_over_a_thousand_rows_is_refused_saying_so(self, browser, model, file_format):
+        rows = [[f"student{n}", "Tr1cky-Pass-81", "", "", "", "", ""] for n in range(1001)]
+        preview = admin_import_preview(
+            browser, model, spreadsheet([HEADERS, *rows], file_format), file_format
+        )
+        assert preview.context["form"].errors["import_file"] == [
+            "The file has 1001 rows; import at most 1000 at a time."
+        ]
+        assert "result" not in preview.context
+        assert usernames() == set()
+
+    def test_a_thousand_rows_are_read(self, browser):
+        rows = [[f"student{n}", "", "", "", "not an email", "", ""] for n in range(1000)]
+        preview = admin_import_preview(browser, User, spreadsheet([HEADERS, *rows]))
+        assert len(row_errors(preview)) == 1000
+
+    def test_an_xlsx_that_unzips_past_the_byte_cap_is_refused_before_it_is_read(self, browser):
+        # Five megabytes of one letter zip to a few kilobytes.
+        rows = [["x" * 30_000] * 10 for _ in range(20)]
+        content = spreadsheet([[f"c{n}" for n in range(10)], *rows], "xlsx")
+        assert len(content) < 100_000
+        preview = admin_import_preview(browser, User, content, "xlsx")
+        [error] = preview.context["form"].errors["import_file"]
+        held = re.fullmatch(
+            r"The file holds ([\d,]+) bytes of data; import at most 5,242,880 at a time\.", error
+        )
+        assert int(held[1].replace(",", "")) > 6_000_000
 
 
 class TestStudentExport:

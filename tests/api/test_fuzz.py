@@ -60,18 +60,21 @@ def document(version: str):
 
 def real_path_parameters(world: World, path: str) -> list[dict]:
     """Path parameters naming objects that exist, for the operation at `path`."""
-    attempts = [world.running, world.completed, world.completed_hidden, world.others_running]
+    attempts = [world.running, world.completed, world.completed_hidden, world.others_running, world.untouched]
     if "{item_id}" in path:
         return [{"id": a.pk, "item_id": item.pk} for a in attempts for item in a.items.all()[:2]]
     if "{slug}" in path:
         slugs = [world.open_exam, world.hidden_answers_exam, world.upcoming_exam, world.other_batch_exam]
+        slugs.append(world.untouched.exam)
         return [{"slug": exam.slug} for exam in [*slugs, world.unpublished_exam]]
     if "/admin/exams/{id}" in path:
         return [{"id": exam.pk} for exam in (world.open_exam, world.unpublished_exam)]
     if "/admin/users/{id}" in path:
-        return [{"id": user.pk} for user in (world.student, world.other_student, world.staff)]
+        return [
+            {"id": user.pk} for user in (world.student, world.other_student, world.staff, world.unicode_user)
+        ]
     if "{id}" in path:
-        return [{"id": a.pk} for a in [*attempts, world.others_completed]]
+        return [{"id": a.pk} for a in [*attempts, world.others_completed, world.not_started]]
     return []
 
 
@@ -127,3 +130,29 @@ def test_every_operation_holds_under_generated_requests(version, role):
     # Every operation was called, and reached past the URL at least once (a real object, or a refusal of it).
     assert {label for label, status in tally if status != 404} == {op.label for op in operations}
     print(f"{version} as {role}: {sum(tally.values())} requests over {len(operations)} operations")
+
+
+@pytest.mark.parametrize(
+    "version, role",
+    [("v2.1", "student"), ("v2.1", "staff"), ("v2.5", "staff")],
+)
+def test_every_read_of_every_object_matches_its_schema(version, role):
+    """Each GET of the document, on each object of the world (every attempt state, the sparse ones whose
+    nullable fields print null, a Unicode username): the response is what the schema says, field by field.
+
+    The generated requests above reach these objects only by chance; this reads all of them every run.
+    """
+    world = build_world()
+    user = world.student if role == "student" else world.staff
+    headers = {"Authorization": f"JWT {issue_token(user)}"}
+    reads = [op for result in document(version).get_all_operations() if (op := result.ok()).method == "get"]
+    failures = []
+    for operation in reads:
+        has_parameters = "{" in operation.path
+        for parameters in real_path_parameters(world, operation.path) if has_parameters else [None]:
+            case = operation.Case(path_parameters=parameters, headers=headers)
+            try:
+                case.call_and_validate(checks=CHECKS)
+            except (Exception, BaseExceptionGroup) as error:
+                failures.append(f"{operation.label} {parameters}: {error}")
+    assert not failures, "\n\n".join(failures)

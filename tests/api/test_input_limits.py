@@ -15,13 +15,24 @@ LOGIN = "/api/v2.1/auth-token/"
 STUDENT_LISTS = ["/api/v2.1/exams/", "/api/v2.1/attempts/"]
 ADMIN_ATTEMPTS = "/api/v2.5/admin/attempts/"
 ADMIN_USERS = "/api/v2.5/admin/users/"
-GARBAGE_PAGE_SIZES = ["-1", "0", "abc", "1e3", "2.5", ""]
+GARBAGE_PAGE_SIZES = ["-1", "0", "000", "abc", "1e3", "2.5", "+5", " 5", "٥"]
 
 
 def refused(response, status=400) -> dict:
     assert response.status_code == status, response.content
     assert response["Content-Type"] == "application/json"
     return response.json()
+
+
+@pytest.fixture
+def item(student, student_client) -> dict:
+    """The first item (single choice) of a running attempt of `student`, as the questions list prints it."""
+    exam = ExamFactory()
+    ExamQuestionFactory(exam=exam, question=QuestionFactory(with_choices=4))
+    ExamQuestionFactory(exam=exam, question=QuestionFactory(numerical=True))
+    attempt = student_client.post(f"/api/v2.1/exams/{exam.slug}/attempts/").json()
+    items = student_client.get(attempt["questions_url"]).json()["results"]
+    return items[0]
 
 
 class TestPageSizes:
@@ -39,18 +50,51 @@ class TestPageSizes:
         assert response.status_code == 200
         assert response.json()["per_page"] == cap
 
-    @pytest.mark.parametrize("asked", GARBAGE_PAGE_SIZES + ["99999999999999999999999999"])
-    @pytest.mark.parametrize("url, default, cap", [(STUDENT_LISTS[0], 20, 100), (ADMIN_ATTEMPTS, 200, 1000)])
-    def test_a_garbage_page_size_falls_back_to_the_default(self, staff_client, url, default, cap, asked):
-        response = staff_client.get(url, {"per_page": asked})
+    @pytest.mark.parametrize("asked", ["99999999999999999999999999", "9" * 5000, "0001000"])
+    def test_a_page_size_of_any_length_above_the_cap_is_capped(self, staff_client, asked):
+        response = staff_client.get(ADMIN_ATTEMPTS, {"per_page": asked})
         assert response.status_code == 200
-        assert response.json()["per_page"] == (cap if len(asked) > 20 else default)
+        assert response.json()["per_page"] == 1000
 
-    @pytest.mark.parametrize("page", ["0", "-1", "abc", "99999999999999999999999999"])
+    @pytest.mark.parametrize("url, default", [(STUDENT_LISTS[0], 20), (ADMIN_ATTEMPTS, 200)])
+    def test_an_empty_page_size_is_the_default(self, staff_client, url, default):
+        assert staff_client.get(f"{url}?per_page=").json()["per_page"] == default
+
+    @pytest.mark.parametrize(
+        "query",
+        [f"per_page={value}" for value in GARBAGE_PAGE_SIZES]
+        + [
+            "per_page=null",
+            "per_page=false",
+            "per_page=%C2%B2",
+            "per_page=5&per_page=5",
+            "per_page[]=5",
+            "per_page[0]=5",
+        ],
+    )
+    @pytest.mark.parametrize(
+        "url, cap", [(STUDENT_LISTS[0], 100), (STUDENT_LISTS[1], 100), (ADMIN_ATTEMPTS, 1000)]
+    )
+    def test_a_page_size_that_cannot_be_read_is_a_400_naming_it(self, staff_client, url, cap, query):
+        assert refused(staff_client.get(f"{url}?{query}")) == {
+            "per_page": [f"Give per_page once, as a whole number from 1 (at most {cap})."]
+        }
+
+    @pytest.mark.parametrize(
+        "page", ["0", "-1", "abc", "null", "99999999999999999999999999", "9" * 5000, "1&page=1", "2&page=1"]
+    )
     def test_a_garbage_page_number_is_a_json_404(self, student_client, page):
-        assert refused(student_client.get(STUDENT_LISTS[0], {"page": page}), 404) == {
+        assert refused(student_client.get(f"{STUDENT_LISTS[0]}?page={page}"), 404) == {
             "detail": "Invalid page."
         }
+
+    @pytest.mark.parametrize("query", ["page[]=1", "page[0]=1", "page[]=1&page[]=2"])
+    def test_a_page_number_given_as_a_list_is_a_json_404(self, student_client, query):
+        assert refused(student_client.get(f"{STUDENT_LISTS[0]}?{query}"), 404) == {"detail": "Invalid page."}
+
+    def test_page_last_and_an_empty_page_still_work(self, student_client):
+        assert student_client.get(f"{STUDENT_LISTS[0]}?page=last").status_code == 200
+        assert student_client.get(f"{STUDENT_LISTS[0]}?page=").status_code == 200
 
 
 class TestQueryStrings:
@@ -160,6 +204,57 @@ class TestBodySize:
         assert refused(response)["detail"]
 
 
+class TestNesting:
+    """However deep a client nests its input, the answer is a 4xx saying why, never a RecursionError."""
+
+    DEEP = 100_000
+
+    @pytest.mark.parametrize("depth", [DEEP, 5_000])
+    @pytest.mark.parametrize("opening, closing", [("[", "]"), ('{"a":', "}")])
+    def test_a_body_nested_deeper_than_the_parser_goes_is_a_400(self, api_client, depth, opening, closing):
+        body = opening * depth + "1" + closing * depth
+        response = api_client.post(LOGIN, body, content_type="application/json")
+        assert refused(response) == {"detail": "JSON parse error - lists and objects are nested too deeply."}
+
+    # From shallow to past json.loads' limit: each level the serializer or the parser refuses.
+    @pytest.mark.parametrize("depth", [2, 30, 500, 850, 880, 895, 900, 905, 910, 950, DEEP])
+    def test_a_field_nested_at_any_depth_is_a_400_and_saves_nothing(self, student_client, item, depth):
+        body = '{"selected_answers": [' + "[" * depth + "1" + "]" * depth + "], "
+        body += '"essay_text": ' + "[" * depth + '"x"' + "]" * depth + "}"
+        response = student_client.put(item["url"], body, content_type="application/json")
+        errors = refused(response)
+        assert set(errors) in ({"selected_answers", "essay_text"}, {"detail"})
+        assert AttemptItem.objects.get(pk=item["id"]).selected_answers == []
+
+    # Past 4,300 digits int() raises; Django caps a multipart header at 1,024 bytes.
+    @pytest.mark.parametrize("format, digits", [("urlencoded", 5000), ("urlencoded", 10), ("multipart", 500)])
+    def test_a_form_list_index_longer_than_an_index_is_a_400_naming_the_field(
+        self, student_client, item, format, digits
+    ):
+        name = f"selected_answers[{'9' * digits}]"
+        if format == "multipart":
+            response = student_client.put(item["url"], {name: "1"}, format="multipart")
+        else:
+            response = student_client.put(
+                item["url"], f"{name}=1", content_type="application/x-www-form-urlencoded"
+            )
+        shown = name if len(name) <= 40 else f"{name[:40]}…"
+        assert refused(response) == {"detail": f"Form field '{shown}': a list index has at most 9 digits."}
+
+    def test_a_form_list_with_indexes_is_read_as_a_list(self, student_client, item):
+        answer = AttemptItem.objects.get(pk=item["id"]).question.answers.first()
+        body = f"selected_answers[0]={answer.pk}&review=true"
+        response = student_client.put(item["url"], body, content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 200, response.content
+        assert AttemptItem.objects.get(pk=item["id"]).selected_answers == [answer.pk]
+
+    @pytest.mark.parametrize("query", ["q=" + "[" * DEEP, "[" * 5000 + "=1", "q[" + "9" * 5000 + "]=1"])
+    def test_a_query_string_is_flat_whatever_its_brackets(self, student_client, query):
+        response = student_client.get(f"{STUDENT_LISTS[0]}?{query}")
+        assert response.status_code == 200
+        assert response.json()["count"] == 0
+
+
 class TestAdminUserCreate:
     def test_unknown_fields_cannot_grant_staff(self, staff_client):
         body = {"username": "newbie", "password": "pw-123456", "is_staff": True, "is_superuser": True}
@@ -180,15 +275,6 @@ class TestAdminUserCreate:
 class TestAnswerBodies:
     """PUT attempts/<id>/questions/<item>/: the write a student makes most often."""
 
-    @pytest.fixture
-    def item(self, student, student_client):
-        exam = ExamFactory()
-        ExamQuestionFactory(exam=exam, question=QuestionFactory(with_choices=4))
-        ExamQuestionFactory(exam=exam, question=QuestionFactory(numerical=True))
-        attempt = student_client.post(f"/api/v2.1/exams/{exam.slug}/attempts/").json()
-        items = student_client.get(attempt["questions_url"]).json()["results"]
-        return items[0]
-
     @pytest.mark.parametrize(
         "body, field",
         [
@@ -200,6 +286,8 @@ class TestAnswerBodies:
             ({"short_text": "a\x00"}, "short_text"),
             ({"short_text": "9" * 101}, "short_text"),
             ({"essay_text": "\ud800"}, "essay_text"),
+            ({"essay_text": "w" * (AttemptItem.ESSAY_MAX_LENGTH + 1)}, "essay_text"),
+            ({"selected_answers": list(range(1, 200_001))}, "selected_answers"),
             ({"essay_text": ["x"]}, "essay_text"),
         ],
     )

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.attempts.test_admin_api import SEED_KEYS
+from tests.factories import ExamFactory
 
 
 @pytest.fixture
@@ -54,6 +55,7 @@ def test_admin_attempts_parameters_carry_their_public_names(schema):
     assert params["users"]["schema"] == {
         "type": "array",
         "items": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1},
+        "maxItems": 200,
     }
     assert params["date_0"]["schema"]["format"] == "date"
 
@@ -64,3 +66,17 @@ def test_admin_attempt_rows_are_documented_with_the_seed_keys(schema):
     assert set(page) == {"count", "next", "previous", "per_page", "results"}
     assert set(components["AdminAttempt"]["properties"]) == SEED_KEYS
     assert components["AdminAttempt"]["properties"]["time_taken"]["type"] == "string"
+
+
+def test_an_exams_attempts_state_is_documented_as_the_labels_it_takes(client, student_client, db):
+    student = client.get("/api/schema/", {"format": "json", "version": "v2.1"}).json()
+    for path in ("/api/v2.1/exams/{slug}/attempts/", "/api/v2.1/exams/{slug}/attempts"):
+        [state] = [p for p in student["paths"][path]["get"]["parameters"] if p["name"] == "state"]
+        assert state["schema"] == {"type": "string", "enum": ["Completed", "Not Started", "Running"]}
+
+    exam = ExamFactory()
+    for label in state["schema"]["enum"]:
+        assert (
+            student_client.get(f"/api/v2.1/exams/{exam.slug}/attempts/", {"state": label}).status_code == 200
+        )
+    assert student_client.get(f"/api/v2.1/exams/{exam.slug}/attempts/", {"state": "1"}).status_code == 400

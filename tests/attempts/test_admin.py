@@ -1,5 +1,6 @@
 from datetime import timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -9,8 +10,9 @@ from django.utils import timezone
 from django.utils.html import escape
 
 from attempts import services
+from attempts.admin_pages import ESSAYS_PER_PAGE
 from attempts.choices import AttemptState, ItemResult
-from attempts.models import Attempt
+from attempts.models import Attempt, AttemptItem
 from attempts.selectors import standing, with_standing
 from tests.admin_cases import AdminSmokeCases
 from tests.factories import AttemptFactory, AttemptItemFactory, ExamFactory, ExamQuestionFactory, UserFactory
@@ -119,6 +121,67 @@ class TestAttemptActions:
         assert running.state == AttemptState.RUNNING
 
 
+class TestActionsOnABadAttemptAmongMany:
+    """Each attempt is ended or re-scored on its own: a corrupt one is scored safely, one the engine
+    cannot change is named in an error message, and the others are done all the same."""
+
+    @pytest.fixture
+    def attempts(self, exam_of, now, monkeypatch):
+        """Healthy, corrupt (a number stored around the save service) and broken (its scoring raises)."""
+        exam = exam_of("RN")
+        made = []
+        for _ in range(3):
+            attempt = services.attempt_create(user=UserFactory(), exam=exam, now=now)
+            single = attempt.items.order_by("order").first()
+            services.attempt_save_item(
+                attempt=attempt, item=single, selected_answers=correct_ids(single.question), now=now
+            )
+            made.append(attempt)
+        healthy, corrupt, broken = made
+        AttemptItem.objects.filter(attempt=corrupt, order=2).update(short_text="1e999999999")
+        score = services._score
+
+        def failing_for_one(attempt):
+            if attempt.pk == broken.pk:
+                raise RuntimeError("a scoring bug")
+            score(attempt)
+
+        monkeypatch.setattr(services, "_score", failing_for_one)
+        return healthy, corrupt, broken
+
+    @staticmethod
+    def counts(attempt):
+        attempt.refresh_from_db()
+        return attempt.state, attempt.correct_count, attempt.incorrect_count
+
+    def test_end(self, browser, attempts):
+        healthy, corrupt, broken = attempts
+        content = run_action(browser, "end_attempts", attempts).content.decode()
+        assert "Ended 2 running attempt(s)." in content
+        assert (
+            escape(
+                f"Could not end 1 attempt(s), left as they were: #{broken.pk} {broken}. "
+                "The error is in the server log."
+            )
+            in content
+        )
+        completed = AttemptState.COMPLETED
+        assert (self.counts(healthy), self.counts(corrupt)) == ((completed, 1, 0), (completed, 1, 1))
+        assert self.counts(broken) == (AttemptState.RUNNING, 0, 0)
+
+    def test_rescore(self, browser, attempts, now):
+        healthy, corrupt, broken = attempts
+        services.attempts_end(pks=[healthy.pk, broken.pk], now=now)
+        Attempt.objects.filter(pk=broken.pk).update(state=AttemptState.COMPLETED, correct_count=7)
+        content = run_action(browser, "rescore_attempts", attempts).content.decode()
+        assert "Re-scored 1 completed attempt(s); skipped 1 still running (end them first)." in content
+        assert (
+            escape(f"Could not re-score 1 attempt(s), left as they were: #{broken.pk} {broken}.") in content
+        )
+        assert self.counts(healthy) == (AttemptState.COMPLETED, 1, 0)
+        assert self.counts(broken) == (AttemptState.COMPLETED, 7, 0)
+
+
 class TestEssayMarking:
     @pytest.fixture
     def exam(self, exam_of):
@@ -189,6 +252,28 @@ class TestEssayMarking:
         assert (ravi.score, ravi.pending_count) == (Decimal("0.00"), 2)
         assert {i.result for i in [*self.essays_of(ravi), garbled]} == {ItemResult.PENDING}
         assert 'value="3"' in content  # what staff typed stays in the input
+
+    @pytest.mark.parametrize("name", ["marks-²", f"marks-{'9' * 5000}", "marks-", "other"])
+    def test_inputs_that_name_no_essay_are_ignored(self, browser, exam, attempts, name):
+        first = self.essays_of(attempts[1])[0]
+        body = urlencode({name: "1", f"marks-{first.pk}": "2"})
+        response = browser.post(
+            self.url(exam), body, content_type="application/x-www-form-urlencoded", follow=True
+        )
+        assert "Marked 1 essay(s)." in response.content.decode()
+
+    def test_more_marks_than_a_page_shows_are_refused_and_nothing_changes(self, browser, exam, attempts):
+        real = self.essays_of(attempts[1])[0]
+        marks = {f"marks-{real.pk}": "2", **{f"marks-{10**9 + n}": "1" for n in range(ESSAYS_PER_PAGE)}}
+        body = urlencode(marks)
+        response = browser.post(self.url(exam), body, content_type="application/x-www-form-urlencoded")
+        assert response.status_code == 200
+        assert (
+            f"Mark at most {ESSAYS_PER_PAGE} essays at a time; nothing was saved."
+            in response.content.decode()
+        )
+        real.refresh_from_db()
+        assert real.result == ItemResult.PENDING
 
     def test_a_student_is_sent_to_the_login_page(self, client, student, exam):
         client.force_login(student)

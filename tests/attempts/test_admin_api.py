@@ -291,6 +291,14 @@ class TestFilters:
         assert list(body) == [param]
         assert isinstance(body[param], list) and body[param]
 
+    @pytest.mark.parametrize("param", ["users", "exams"])
+    def test_a_repeated_id_filter_takes_two_hundred_ids(self, staff_client, param):
+        attempt = AttemptFactory()
+        own = attempt.user_id if param == "users" else attempt.exam_id
+        assert ids(staff_client.get(URL, {param: [own, *range(10**6, 10**6 + 199)]})) == [attempt.id]
+        response = staff_client.get(URL, {param: [own, *range(10**6, 10**6 + 200)]})
+        assert (response.status_code, response.json()) == (400, {param: ["Give at most 200 ids."]})
+
     def test_one_bad_value_among_repeated_ids_is_refused(self, staff_client):
         attempt = AttemptFactory()
         response = staff_client.get(URL, {"users": [attempt.user_id, "x"]})

@@ -126,7 +126,7 @@ def test_the_sweep_and_a_save_on_an_overdue_attempt_complete_it_once(exam_of, st
         lambda: attempt_save_item(attempt=attempt, item=item, selected_answers=correct_ids(item.question)),
     )
     assert isinstance(saved, errors.AttemptCompleted)
-    assert swept in (0, 1)
+    assert len(swept.done) in (0, 1) and not swept.failed
     final = Attempt.objects.get(pk=attempt.pk)
     assert (final.state, final.score) == (AttemptState.COMPLETED, D("0"))
 

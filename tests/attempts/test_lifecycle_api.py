@@ -278,6 +278,19 @@ class TestAnswerRefusals:
         assert list(response.json()["short_text"])
         assert self.stored(numerical)[1] == ""
 
+    @pytest.mark.parametrize("text", ["1e999999999", "-1e999999999", "1e-999999999", "1234567890123456"])
+    def test_a_number_outside_the_bounds_is_400_saying_them(self, student_client, taking, text):
+        _, (_, numerical) = taking
+        response = answer(student_client, numerical, short_text=text)
+        assert response.json() == {
+            "short_text": [
+                "Enter a number such as 42 or -3.5, with at most 15 significant digits, "
+                "15 decimal places and less than 10^15 in size."
+            ],
+            "error_code": "invalid_numerical_answer",
+        }
+        assert self.stored(numerical)[1] == ""
+
     @pytest.mark.parametrize(
         ("fields", "named"),
         [
@@ -421,6 +434,31 @@ class TestClock:
             }
         for read in reads.values():
             assert (read["state"], read["remaining_time"]) == ("Completed", "0:00:00")
+
+    def test_a_number_stored_around_the_checks_scores_incorrect_and_every_read_still_answers(
+        self, student_client, exam_of, now
+    ):
+        exam = exam_of("RN", end_date=now + timedelta(minutes=10), negative_marks=Decimal("0.25"))
+        with time_machine.travel(now + timedelta(minutes=1), tick=False) as clock:
+            attempt = begin(student_client, exam)
+            single, numerical = questions(student_client, attempt)
+            ok(answer(student_client, single, selected_answers=correct_ids(question_of(single))))
+            # As a release without the bounds stored it: the value subtracting a key overflows.
+            AttemptItem.objects.filter(pk=numerical["id"]).update(short_text="1e999999999")
+            clock.shift(timedelta(minutes=10))
+            reads = [
+                ok(student_client.get("/api/v2.1/attempts/"))["results"][0],
+                ok(student_client.get(attempt["url"])),
+                ok(student_client.get(f"{EXAMS}{exam.slug}/"))["attempts"][0],
+            ]
+        for read in reads:
+            assert (read["state"], read["score"], read["correct_count"], read["incorrect_count"]) == (
+                "Completed",
+                "0.75",
+                1,
+                1,
+            )
+        assert AttemptItem.objects.get(pk=numerical["id"]).result == "incorrect"
 
     @pytest.mark.parametrize(
         "path", ["/api/v2.1/attempts/", f"{EXAMS}{{slug}}/attempts/", f"{EXAMS}{{slug}}/"]

@@ -27,6 +27,21 @@ UNANSWERED, PENDING = ItemResult.UNANSWERED, ItemResult.PENDING
         ("NaN", None),
         ("Infinity", None),
         ("-inf", None),
+        # The bounds: 15 significant digits, 15 decimal places, less than 10^15.
+        ("123456789012345", D("123456789012345")),
+        ("1234567890123456", None),
+        ("0.000000000000001", D("1E-15")),
+        ("0.0000000000000001", None),
+        ("999999999999999e0", D("999999999999999")),
+        ("1e15", None),
+        ("-1e14", D("-1E+14")),
+        ("1.50000000000000000000000", D("1.5")),
+        ("0e-999999", D("0")),
+        ("-0", D("0")),
+        ("1e999999999", None),
+        ("-1e999999999", None),
+        ("1e-999999999", None),
+        ("1e9999999999999999999", None),
     ],
 )
 def test_parse_numerical(text, value):
@@ -99,6 +114,35 @@ def test_numerical_with_no_tolerance_wants_the_exact_value():
 
 def test_numerical_without_a_stored_answer_is_never_correct():
     assert scoring.judge_item(AnswerKey("N"), Response(short_text="0")) == INCORRECT
+
+
+@pytest.mark.parametrize("text", ["1e999999999", "-1e999999999", "1e-999999999", "9" * 100])
+@pytest.mark.parametrize("answer", [D("9.81"), D("0"), D("-99999999999999.999999")])
+def test_a_stored_number_outside_the_bounds_is_incorrect_and_never_raises(text, answer):
+    key = AnswerKey("N", numerical_answer=answer, numerical_tolerance=D("99999999999999.999999"))
+    assert scoring.judge_item(key, Response(short_text=text)) == INCORRECT
+
+
+@pytest.mark.parametrize(
+    ("stored", "selected_ids"),
+    [
+        ([7, 8], (7, 8)),
+        ([], ()),
+        (None, ()),
+        ({}, ()),
+        ([7, "8"], (7, 0)),
+        ([True], (0,)),
+        ([[7]], (0,)),
+        ("7", (0,)),
+        ({"7": 1}, (0,)),
+    ],
+)
+def test_a_stored_selection_that_is_not_a_list_of_ids_reads_as_no_real_answer(stored, selected_ids):
+    response = Response.stored(stored, "", "")
+    assert response.selected_ids == selected_ids
+    key = AnswerKey("C", frozenset({7, 8}))
+    expected = UNANSWERED if not selected_ids else CORRECT if selected_ids == (7, 8) else INCORRECT
+    assert scoring.judge_item(key, response) == expected
 
 
 # Essays: pending once written, then what staff gave; never a negative mark.

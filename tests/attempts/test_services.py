@@ -1,8 +1,9 @@
+import itertools
 from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
@@ -262,6 +263,8 @@ class TestAttemptSaveItem:
             (0, {"selected_answers": 5}, errors.InvalidChoice),
             (2, {"short_text": "nine point eight"}, errors.InvalidNumericalAnswer),
             (2, {"short_text": "NaN"}, errors.InvalidNumericalAnswer),
+            (2, {"short_text": "1e999999999"}, errors.InvalidNumericalAnswer),
+            (2, {"short_text": "1e-999999999"}, errors.InvalidNumericalAnswer),
             (3, {"short_text": "x" * 101}, errors.InvalidText),
             (1, {"selected_answers": "other-question", "review": True}, errors.InvalidChoice),
         ],
@@ -283,6 +286,62 @@ class TestAttemptSaveItem:
         assert error.field in refused.value.fields
         assert reload(item).selected_answers == [] and not reload(item).review
         assert reload(attempt).time_taken == timedelta(0)
+
+    @pytest.mark.parametrize(
+        "selection",
+        [
+            pytest.param(list(range(1, 200_001)), id="200,000 ids"),
+            # Endless: a service that read every id before counting them would never return.
+            pytest.param(itertools.count(1), id="endless ids"),
+        ],
+    )
+    def test_a_selection_longer_than_the_cap_is_refused_before_its_ids_are_read(
+        self, attempt, now, selection
+    ):
+        multiple = items_of(attempt)[1]
+        with pytest.raises(errors.InvalidChoice) as refused:
+            attempt_save_item(attempt=attempt, item=multiple, selected_answers=selection, now=now + MINUTE)
+        cap = AttemptItem.MAX_SELECTED_ANSWERS
+        assert refused.value.fields == {"selected_answers": [f"Choose at most {cap} answers."]}
+        assert reload(multiple).selected_answers == []
+        assert reload(attempt).time_taken == timedelta(0)
+
+    def test_a_selection_at_the_cap_keeps_each_id_once_in_the_order_given(self, attempt, now):
+        multiple = items_of(attempt)[1]
+        first, second = correct_ids(multiple.question)
+        selection = [second, first] * (AttemptItem.MAX_SELECTED_ANSWERS // 2)
+        saved = attempt_save_item(attempt=attempt, item=multiple, selected_answers=selection, now=now)
+        assert saved.selected_answers == reload(multiple).selected_answers == [second, first]
+
+    @pytest.mark.parametrize(
+        ("value", "shown"),
+        [
+            ("²", "'²'"),
+            ("9" * 5000, "'" + "9" * 30 + "'"),
+            (-1, "-1"),
+            (0, "0"),
+            (2**63, "9223372036854775808"),
+            (10**5000, "a value of type int"),
+            (1.0, "a value of type float"),
+            ([[1]], "a value of type list"),
+        ],
+        ids=["superscript", "5000 digits", "negative", "zero", "2**63", "10**5000", "float", "list"],
+    )
+    def test_a_value_that_is_not_an_id_is_named_in_the_refusal(self, attempt, now, value, shown):
+        single = items_of(attempt)[0]
+        with pytest.raises(errors.InvalidChoice) as refused:
+            attempt_save_item(attempt=attempt, item=single, selected_answers=[value], now=now)
+        assert refused.value.fields == {"selected_answers": [f"Not an answer id: {shown}."]}
+
+    def test_an_essay_over_the_limit_is_refused_and_one_at_it_is_kept(self, attempt, now):
+        essay = items_of(attempt)[3]
+        limit = AttemptItem.ESSAY_MAX_LENGTH
+        with pytest.raises(errors.InvalidEssayText) as refused:
+            attempt_save_item(attempt=attempt, item=essay, essay_text="w" * (limit + 1), now=now)
+        assert refused.value.fields == {"essay_text": [f"Keep the essay within {limit} characters."]}
+        assert reload(essay).essay_text == ""
+        attempt_save_item(attempt=attempt, item=essay, essay_text="w" * limit, now=now)
+        assert len(reload(essay).essay_text) == limit
 
     def test_a_choice_of_another_question_of_the_same_exam_is_refused(self, attempt, now):
         single, multiple = items_of(attempt)[:2]
@@ -386,6 +445,25 @@ class TestAttemptEnd:
         ended = attempt_end(attempt=attempt_create(user=student, exam=exam_of(""), now=now), now=now)
         assert (ended.score, ended.percentage, ended.total_questions) == (D("0"), D("0"), 0)
 
+    def test_responses_stored_around_the_save_service_score_incorrect(self, exam_of, student, now):
+        exam = exam_of("RCNR", mark_per_question=D("4"), negative_marks=D("1"))
+        attempt = attempt_create(user=student, exam=exam, now=now)
+        single, multiple, numerical, last = items_of(attempt)
+        AttemptItem.objects.filter(pk=single.pk).update(selected_answers="junk")
+        AttemptItem.objects.filter(pk=multiple.pk).update(selected_answers=[[1], {"a": 2}])
+        AttemptItem.objects.filter(pk=numerical.pk).update(short_text="1e999999999")
+        AttemptItem.objects.filter(pk=last.pk).update(selected_answers=correct_ids(last.question))
+
+        ended = attempt_end(attempt=attempt, now=now + MINUTE)
+
+        assert (ended.state, ended.correct_count, ended.incorrect_count, ended.score) == (
+            AttemptState.COMPLETED,
+            1,
+            3,
+            D("1"),
+        )
+        assert [i.result for i in items_of(attempt)] == [ItemResult.INCORRECT] * 3 + [ItemResult.CORRECT]
+
     def test_a_failure_mid_end_leaves_the_attempt_open_and_unscored(self, exam_of, student, now, monkeypatch):
         attempt = attempt_create(user=student, exam=exam_of("RR"), now=now)
         single = items_of(attempt)[0]
@@ -418,8 +496,8 @@ class TestEndOverdueAttempts:
         Attempt.objects.filter(pk=nearly.pk).update(time_taken=timedelta(minutes=29))
         done = attempt_end(attempt=attempt_create(user=UserFactory(), exam=exam, now=now), now=now)
 
-        assert end_overdue_attempts(now=now + timedelta(seconds=59)) == 1
-        assert end_overdue_attempts(now=now + timedelta(seconds=60)) == 1
+        assert end_overdue_attempts(now=now + timedelta(seconds=59)).done == (out_of_time.pk,)
+        assert end_overdue_attempts(now=now + timedelta(seconds=60)).done == (nearly.pk,)
         states = {a.pk: a.state for a in Attempt.objects.all()}
         assert states[fresh.pk] == AttemptState.RUNNING
         assert states[out_of_time.pk] == states[nearly.pk] == states[done.pk] == AttemptState.COMPLETED
@@ -429,8 +507,8 @@ class TestEndOverdueAttempts:
         exam = exam_of(end_date=now + timedelta(hours=1), duration=None)
         running = attempt_create(user=UserFactory(), exam=exam, now=now)
         waiting = AttemptFactory(exam=exam, state=AttemptState.NOT_STARTED, date=now)
-        assert end_overdue_attempts(now=now + timedelta(minutes=59)) == 0
-        assert end_overdue_attempts(now=now + timedelta(hours=2)) == 2
+        assert end_overdue_attempts(now=now + timedelta(minutes=59)).done == ()
+        assert len(end_overdue_attempts(now=now + timedelta(hours=2)).done) == 2
         assert reload(running).state == reload(waiting).state == AttemptState.COMPLETED
 
     def test_queryset_limits_the_sweep(self, exam_of, student, now):
@@ -438,7 +516,9 @@ class TestEndOverdueAttempts:
         mine = attempt_create(user=student, exam=exam, now=now)
         theirs = attempt_create(user=UserFactory(), exam=exam, now=now)
         later = now + timedelta(hours=1)
-        assert end_overdue_attempts(now=later, queryset=Attempt.objects.filter(user=student)) == 1
+        assert end_overdue_attempts(now=later, queryset=Attempt.objects.filter(user=student)).done == (
+            mine.pk,
+        )
         assert (reload(mine).state, reload(theirs).state) == (AttemptState.COMPLETED, AttemptState.RUNNING)
 
     def test_the_sweep_command_reports_how_many_it_ended(self, exam_of, capsys):
@@ -451,6 +531,108 @@ class TestEndOverdueAttempts:
             "Completed 2 overdue attempts.",
             "Completed 0 overdue attempts.",
         ]
+
+
+class TestOneBadAttemptAmongMany:
+    """The sweep and staff's bulk actions change each attempt on its own: one that is corrupt or
+    that the engine cannot change never keeps the others from being ended or scored."""
+
+    @pytest.fixture
+    def overdue(self, exam_of, now):
+        """Three attempts of an exam that has closed, each with the single-choice question right; the
+        middle one also holds a number stored around the save service (as an older release did)."""
+        exam = exam_of("RN", end_date=now + MINUTE)
+        attempts = []
+        for minute in range(3):
+            attempt = attempt_create(user=UserFactory(), exam=exam, now=now + minute * timedelta(seconds=10))
+            single, _ = items_of(attempt)
+            attempt_save_item(
+                attempt=attempt, item=single, selected_answers=correct_ids(single.question), now=now
+            )
+            attempts.append(attempt)
+        numerical = items_of(attempts[1])[1]
+        AttemptItem.objects.filter(pk=numerical.pk).update(short_text="1e999999999")
+        exam.end_date = now
+        exam.save(update_fields=["end_date"])
+        return attempts
+
+    @pytest.fixture
+    def sweep(self, request, now):
+        """The sweep as the service or as the cron command: the ids it ended, or the command's error."""
+
+        def by_service():
+            return end_overdue_attempts(now=now + timedelta(hours=1))
+
+        def by_command():
+            try:
+                call_command("end_expired_attempts")
+            except CommandError as error:
+                return str(error)
+            return None
+
+        return {"service": by_service, "command": by_command}[request.param]
+
+    def scores(self, attempts):
+        return [(reload(a).state, reload(a).correct_count, reload(a).incorrect_count) for a in attempts]
+
+    @pytest.mark.parametrize("sweep", ["service", "command"], indirect=True)
+    def test_a_corrupt_number_is_scored_incorrect_and_every_attempt_is_ended(self, overdue, sweep):
+        sweep()
+        completed = AttemptState.COMPLETED
+        assert self.scores(overdue) == [(completed, 1, 0), (completed, 1, 1), (completed, 1, 0)]
+
+    @pytest.mark.parametrize("sweep", ["service", "command"], indirect=True)
+    def test_an_attempt_the_engine_cannot_end_is_logged_and_skipped_and_the_others_are_ended(
+        self, overdue, sweep, monkeypatch, caplog
+    ):
+        first, broken, last = overdue
+        score = services._score
+
+        def failing_for_one(attempt):
+            if attempt.pk == broken.pk:
+                raise RuntimeError("a scoring bug")
+            score(attempt)
+
+        monkeypatch.setattr(services, "_score", failing_for_one)
+
+        outcome = sweep()
+
+        completed = AttemptState.COMPLETED
+        assert self.scores([first, last]) == [(completed, 1, 0), (completed, 1, 0)]
+        assert (reload(broken).state, reload(broken).completed_at) == (AttemptState.RUNNING, None)
+        if isinstance(outcome, services.EachOutcome):
+            assert (set(outcome.done), outcome.failed) == ({first.pk, last.pk}, (broken.pk,))
+        else:
+            assert outcome == (
+                f"Could not end 1 overdue attempt(s), left open: {broken.pk}. The errors are in the log."
+            )
+        [logged] = [r for r in caplog.records if r.levelname == "ERROR"]
+        assert logged.getMessage() == f"Could not end overdue attempt {broken.pk}; it is left as it was"
+        assert "a scoring bug" in logged.exc_text
+
+    def test_rescoring_goes_on_past_one_it_cannot_score_and_skips_open_ones(
+        self, overdue, exam_of, now, monkeypatch
+    ):
+        first, broken, last = overdue
+        services.attempts_end(pks=[a.pk for a in overdue], now=now + MINUTE)
+        running = attempt_create(user=UserFactory(), exam=exam_of("R"), now=now)
+        # Staff find the key was wrong: the choice everyone picked is not the correct one.
+        single = items_of(first)[0].question
+        was_wrong = wrong_ids(single)[0]
+        single.answers.update(is_correct=False)
+        single.answers.filter(pk=was_wrong).update(is_correct=True)
+        score = services._score
+        monkeypatch.setattr(
+            services, "_score", lambda attempt: 1 / 0 if attempt.pk == broken.pk else score(attempt)
+        )
+
+        outcome = services.attempts_rescore(pks=[first.pk, broken.pk, running.pk, last.pk])
+
+        assert outcome == services.EachOutcome(
+            done=(first.pk, last.pk), skipped=(running.pk,), failed=(broken.pk,)
+        )
+        completed = AttemptState.COMPLETED
+        assert self.scores(overdue) == [(completed, 0, 1), (completed, 1, 1), (completed, 0, 1)]
 
 
 class TestMarkingAndRescoring:

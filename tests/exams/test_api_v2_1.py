@@ -201,7 +201,7 @@ class TestExamListFilters:
     )
     def test_odd_query_strings_never_break_the_list(self, student_client, params):
         ExamFactory()
-        assert student_client.get(EXAMS, params).status_code in (200, 404)
+        assert student_client.get(EXAMS, params).status_code in (200, 400, 404)
 
     def test_a_nul_character_is_refused_with_a_400(self, student_client):
         response = student_client.get(EXAMS, {"q": "a\x00b"})

@@ -9,11 +9,12 @@ from datetime import timedelta
 from django.utils import timezone
 
 from accounts.models import User
+from attempts.choices import AttemptState
 from attempts.models import Attempt, AttemptItem
 from attempts.services import attempt_create, attempt_end, attempt_save_item
 from exams.models import Exam
 from tests.attempts.conftest import build_exam, correct_ids
-from tests.factories import BatchFactory, ExamFactory, UserFactory
+from tests.factories import AttemptFactory, BatchFactory, ExamFactory, UserFactory
 
 # What staff need for every endpoint of the admin API, as the Django admin would ask: reading users,
 # exams and attempts, the answer key user_answers prints, and enrolling and changing students.
@@ -46,6 +47,12 @@ class World:
     completed_hidden: Attempt
     others_running: Attempt
     others_completed: Attempt
+    # The sparse states, whose nullable fields print null: nothing answered yet (of an untimed exam
+    # that never closes), never started.
+    untouched: Attempt
+    not_started: Attempt
+    # A username Django's validator takes that an ASCII-only \w would not.
+    unicode_user: User
     extra: dict = field(default_factory=dict)
 
     def item_of(self, attempt: Attempt) -> AttemptItem:
@@ -83,6 +90,13 @@ def build_world() -> World:
     others_completed = take(other, open_exam, end=True)
     running = take(student, open_exam, end=False)
     others_running = take(other, open_exam, end=False)
+    # Untimed and never closing: its end_date, duration and remaining_time print null.
+    open_ended = build_exam("RN", slug="open-ended", end_date=None, duration=None)
+    untouched = attempt_create(user=student, exam=open_ended, now=now - timedelta(minutes=1))
+    not_started = AttemptFactory(
+        exam=hidden, user=other, state=AttemptState.NOT_STARTED, last_started_time=None, clock_checked_at=None
+    )
+    unicode_user = UserFactory(username="ásha_ü", first_name="", last_name="", email="", phone="")
     return World(
         student=student,
         other_student=other,
@@ -99,4 +113,7 @@ def build_world() -> World:
         completed_hidden=completed_hidden,
         others_running=others_running,
         others_completed=others_completed,
+        untouched=untouched,
+        not_started=not_started,
+        unicode_user=unicode_user,
     )

@@ -1,10 +1,14 @@
 from rest_framework import serializers
 
 from accounts.models import User
-from testpress.api.fields import UTCMicrosDateTimeField
+from accounts.services import MAX_BATCHES
+from testpress.api.fields import BoundedListField, UTCMicrosDateTimeField
 
 
 class AdminUserSerializer(serializers.ModelSerializer):
+    # Declared to leave out the model validator's pattern: its \w is any letter in Python ("asha_ü" is a
+    # username) but only an ASCII one in the schema's ECMA-262 regex, so the schema refused real rows.
+    username = serializers.CharField(read_only=True)
     batches = serializers.SlugRelatedField(many=True, read_only=True, slug_field="name")
     date_joined = UTCMicrosDateTimeField(read_only=True)
 
@@ -36,7 +40,9 @@ class AdminUserWriteSerializer(serializers.Serializer):
     last_name = serializers.CharField(max_length=150, required=False, allow_blank=True)
     email = serializers.EmailField(required=False, allow_blank=True)
     phone = serializers.CharField(max_length=32, required=False, allow_blank=True)
-    batches = serializers.ListField(child=serializers.CharField(max_length=150), required=False)
+    batches = BoundedListField(
+        child=serializers.CharField(max_length=150), max_length=MAX_BATCHES, required=False
+    )
 
 
 class AdminUserUpdateSerializer(AdminUserWriteSerializer):

@@ -12,9 +12,11 @@ from attempts.selectors import NOT_RANKED, SectionStats, Standing, SubjectStats,
 from attempts.timing import remaining_time_at, time_taken_at
 from exams.models import Answer, Exam, Question
 from testpress.api.fields import (
+    BoundedListField,
     ConstantField,
     DurationStringField,
     LocalDateTimeField,
+    ScalarIntegerField,
     UTCMillisDateTimeField,
     compact_number,
 )
@@ -403,9 +405,13 @@ class ItemAnswerSerializer(serializers.Serializer):
     service's rule.
     """
 
-    selected_answers = serializers.ListField(
-        child=serializers.IntegerField(min_value=1, max_value=MAX_ID), required=False
+    selected_answers = BoundedListField(
+        child=ScalarIntegerField(min_value=1, max_value=MAX_ID),
+        max_length=AttemptItem.MAX_SELECTED_ANSWERS,
+        required=False,
     )
     review = serializers.BooleanField(required=False)
     short_text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
-    essay_text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
+    essay_text = serializers.CharField(
+        max_length=AttemptItem.ESSAY_MAX_LENGTH, required=False, allow_blank=True, trim_whitespace=False
+    )

@@ -42,8 +42,9 @@ class AdminAttemptSerializer(serializers.ModelSerializer):
     remaining_time = AttemptClockField(remaining_time_at)
     result = serializers.CharField(source="get_result_display")
     state = serializers.CharField(source="get_state_display")
-    last_started_time = UTCMicrosDateTimeField()
-    last_answer_updated_time = UTCMicrosDateTimeField()
+    # Null until the attempt is first started, and until a first answer is saved.
+    last_started_time = UTCMicrosDateTimeField(allow_null=True)
+    last_answer_updated_time = UTCMicrosDateTimeField(allow_null=True)
     exam_url = serializers.HyperlinkedRelatedField(
         source="exam", view_name="admin-exam-detail", read_only=True
     )
