@@ -1,6 +1,11 @@
+import logging
+
 from django.contrib.auth.models import AbstractUser
-from django.db import models
+from django.core.cache import cache
+from django.db import models, transaction
 from django.db.models import F
+
+logger = logging.getLogger(__name__)
 
 
 class Batch(models.Model):
@@ -15,6 +20,30 @@ class Batch(models.Model):
 
     def __str__(self):
         return self.name
+
+
+# What an authenticated request knows of its user, cached by accounts.selectors.signed_in_user.
+SIGNED_IN_USER_KEY = "signed-in-user:{}"
+
+
+def forget_signed_in_user(pk: int | None) -> None:
+    """Drop the user's cached sign-in state now and again at commit, so a change shows on the next request.
+
+    At commit too: a request reading the user between this save and its commit would cache the old
+    row again. A cache that cannot be reached is left to expire (signed_in_user's bound).
+    """
+    if pk is None:
+        return
+    key = SIGNED_IN_USER_KEY.format(pk)
+
+    def forget():
+        try:
+            cache.delete(key)
+        except Exception:
+            logger.warning("Could not drop the cached sign-in state of user %s", pk, exc_info=True)
+
+    forget()
+    transaction.on_commit(forget)
 
 
 class User(AbstractUser):
@@ -54,3 +83,10 @@ class User(AbstractUser):
         self._password_disabled = False
         if revoke:
             self.refresh_from_db(fields=["token_version"])
+        forget_signed_in_user(self.pk)
+
+    def delete(self, *args, **kwargs):
+        pk = self.pk
+        deleted = super().delete(*args, **kwargs)
+        forget_signed_in_user(pk)
+        return deleted

@@ -107,6 +107,10 @@ STORAGES = {
 
 # Throttle counts live here: production points CACHE_URL at Redis so that every app server shares them.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+# How long an API request may trust a cached read of its token's user (accounts.selectors.signed_in_user):
+# a password change or deactivation through save() shows at once; one around it within this bound.
+# 0 reads the user on every request.
+SIGNED_IN_USER_CACHE_SECONDS = env.int("SIGNED_IN_USER_CACHE_SECONDS", default=10)
 
 # Larger request bodies get a 413 (testpress/middleware.py); the largest real one is an essay answer.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
