@@ -128,7 +128,7 @@ REST_FRAMEWORK = {
         "testpress.api.authentication.JWTAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["testpress.api.renderers.JSONRenderer"],
     # DRF's parsers, refusing nesting and form names the views cannot take (testpress/api/parsers.py).
     "DEFAULT_PARSER_CLASSES": [
         "testpress.api.parsers.JSONParser",
