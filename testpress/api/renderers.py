@@ -12,7 +12,8 @@ from rest_framework.utils.encoders import JSONEncoder
 
 class JSONRenderer(ORJSONRenderer):
     # Datetimes to DRF's encoder too: orjson's own format differs from DRF's (microseconds, "+00:00").
-    options = ORJSONRenderer.options | orjson.OPT_PASSTHROUGH_DATETIME
+    # Keys that are not strings (a list field's errors are keyed by index) print as json.dumps does.
+    options = ORJSONRenderer.options | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 
     @staticmethod
     def default(obj):

@@ -29,6 +29,8 @@ def test_every_kind_of_value_prints_as_drf_prints_it():
         "when": datetime(2026, 12, 2, 7, 30, 15, 123456, tzinfo=UTC),
         "lazy": lazy(lambda: "translated", str)(),
         "nested": [{"a": []}, {}],
+        # A list field's errors, keyed by the index of the bad element.
+        "selected_answers": {0: ["A valid integer is required."]},
     }
     assert JSONRenderer().render(data) == as_drf_prints(data)
 
