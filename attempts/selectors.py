@@ -185,14 +185,16 @@ class ItemCounts:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-def item_counts_by(attempt: Attempt, group: str) -> dict:
+def item_counts_by(attempt: Attempt, group: str, *, with_columns: tuple[str, ...] = ()) -> dict:
     """Item counts of an attempt grouped by an item field path ("section_id", "question__subject_id"…).
 
     One aggregate query. Items not scored yet (a running attempt) count as unanswered.
+    `with_columns` are read beside the group (columns of what the group names, so the groups stay
+    the same); they come back as (counts, {column: value}) pairs.
     """
     rows = (
         attempt.items.order_by()
-        .values(group)
+        .values(group, *with_columns)
         .annotate(
             n=Count("id"),
             n_correct=Count("id", filter=Q(result=ItemResult.CORRECT)),
@@ -202,8 +204,9 @@ def item_counts_by(attempt: Attempt, group: str) -> dict:
             duration_sum=Sum("duration"),
         )
     )
-    return {
-        row[group]: ItemCounts(
+    found = {}
+    for row in rows:
+        counts = ItemCounts(
             total=row["n"],
             correct=row["n_correct"],
             incorrect=row["n_incorrect"],
@@ -212,8 +215,8 @@ def item_counts_by(attempt: Attempt, group: str) -> dict:
             score=row["marks_sum"] or Decimal("0.00"),
             time_taken=row["duration_sum"] or timedelta(0),
         )
-        for row in rows
-    }
+        found[row[group]] = (counts, {c: row[c] for c in with_columns}) if with_columns else counts
+    return found
 
 
 @dataclass
@@ -222,15 +225,32 @@ class SectionStats:
     counts: ItemCounts
 
 
+# The section's own columns a result row prints, read in the same GROUP BY as its counts.
+SECTION_COLUMNS = {"order": "section__order", "name": "section__name", "duration": "section__duration"}
+
+
 def section_stats(attempt: Attempt) -> list[SectionStats]:
-    """Per-section counts, score and time, in the exam's section order (two queries)."""
-    by_section = item_counts_by(attempt, "section_id")
-    sections = Section.objects.filter(pk__in=[pk for pk in by_section if pk is not None]).order_by(
-        "order", "id"
-    )
-    stats = [SectionStats(section=s, counts=by_section[s.pk]) for s in sections]
+    """Per-section counts, score and time, in the exam's section order: one query.
+
+    Every action on an attempt answers with these, so the sections' names and order come with the
+    counts rather than in a second query.
+    """
+    by_section = item_counts_by(attempt, "section_id", with_columns=tuple(SECTION_COLUMNS.values()))
+    stats = [
+        SectionStats(
+            section=Section(
+                pk=pk,
+                exam_id=attempt.exam_id,
+                **{field: columns[column] for field, column in SECTION_COLUMNS.items()},
+            ),
+            counts=counts,
+        )
+        for pk, (counts, columns) in by_section.items()
+        if pk is not None
+    ]
+    stats.sort(key=lambda row: (row.section.order, row.section.pk))
     if None in by_section:
-        stats.append(SectionStats(section=None, counts=by_section[None]))
+        stats.append(SectionStats(section=None, counts=by_section[None][0]))
     return stats
 
 

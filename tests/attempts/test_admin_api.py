@@ -673,14 +673,14 @@ class TestAttemptDetail:
             )
             AttemptItemFactory(attempt=attempt, question=question, section=sections[n % 3], result="correct")
 
-        # The token's user; the attempt with its user, exam and standing; sections (counts, then their
+        # The token's user; the attempt with its user, exam and standing; sections (counts with their
         # rows); subjects (counts, then the tree); difficulty levels.
         add_item(0)
-        with django_assert_num_queries(request_queries(7)):
+        with django_assert_num_queries(request_queries(6)):
             assert staff_client.get(detail_url(attempt)).status_code == 200
         for n in range(1, 30):
             add_item(n)
-        with django_assert_num_queries(request_queries(7)):
+        with django_assert_num_queries(request_queries(6)):
             body = staff_client.get(detail_url(attempt)).json()
         assert sum(row["total_count"] for row in body["sections"]) == 30
 

@@ -89,7 +89,7 @@ def test_each_breakdown_costs_the_same_queries_however_many_subjects(
     attempt, _ = scored_attempt
     with django_assert_num_queries(2):
         subject_stats(attempt)
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         section_stats(attempt)
     with django_assert_num_queries(1):
         difficulty_stats(attempt)
