@@ -1,9 +1,11 @@
 """Throttles: refused logins per username and per address, reads and writes per user, shared cache."""
 
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import redis
+import time_machine
 from django.core.cache import cache
 from django.test import override_settings
 from django.urls import path
@@ -180,6 +182,18 @@ class TestReadAndWriteThrottles:
         assert student_client.put(heartbeat).status_code == 404
         assert student_client.put(heartbeat).status_code == 404
         assert_throttled(student_client.put(heartbeat))
+
+    def test_a_window_opens_with_its_first_request_not_on_the_clock(self, student_client, rates):
+        rates(write="2/min")
+        # Two writes a breath before a minute turns: the third, just after, is still in their window.
+        first = (datetime.now(UTC) + timedelta(minutes=1)).replace(second=59, microsecond=500000)
+        with time_machine.travel(first, tick=False) as clock:
+            assert student_client.put("/api/test/answer/").status_code == 200
+            assert student_client.put("/api/test/answer/").status_code == 200
+            clock.move_to(first + timedelta(seconds=1))
+            assert_throttled(student_client.put("/api/test/answer/"))
+            clock.move_to(first + timedelta(seconds=61))
+            assert student_client.put("/api/test/answer/").status_code == 200
 
     def test_a_student_taking_an_exam_stays_under_the_default_write_rate(self, student_client, rates):
         # A minute of answering fast (one save every 2 s) plus heartbeats and a resume.
