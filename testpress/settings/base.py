@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "import_export",
     "axes",
     "accounts",
@@ -100,6 +101,8 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The project's own scripts and the vendored libraries (static/vendor/), beside each app's static/.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
@@ -173,18 +176,21 @@ SIMPLE_JWT = {
 # --- drf-spectacular -------------------------------------------------------------------------
 SPECTACULAR_SETTINGS = {
     "TITLE": "Testpress exam API",
-    "DESCRIPTION": (
-        "Student API (v2.1, also served at v2.2, v2.2.1, v2.3) and admin API (v2.5). "
-        "Authenticate with `POST /api/v2.1/auth-token/` and send `Authorization: JWT <token>`."
-    ),
-    "VERSION": "2.5",
+    # Each version's own description, with how to sign in: testpress.api.schema.describe_version.
+    # info.version is the document's API version: "v2.1" or "v2.5".
+    "VERSION": None,
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9.]+",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "testpress.api.schema.drop_paths_of_other_versions",
+        "testpress.api.schema.describe_version",
     ],
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files: the docs work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- django-axes (testpress/admin_login.py) --------------------------------------------------

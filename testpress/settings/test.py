@@ -10,6 +10,7 @@ STORAGES = {
 }
 # No collectstatic before tests: let whitenoise look files up on demand instead of warning per request.
 WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
 # Throttles off for the suite (hundreds of requests per user); tests/api/test_throttling.py turns them on.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405

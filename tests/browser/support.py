@@ -36,3 +36,21 @@ def token_for(live_server, username: str, password: str) -> str:
     )
     assert status == 200, body
     return body["token"]
+
+
+def block_other_hosts(page, live_server) -> list[str]:
+    """Lets the page reach only the live server; returns the list that every other URL it tried lands in.
+
+    The app must serve everything its pages need: an empty list at the end says no CDN was asked.
+    """
+    attempted = []
+
+    def route(route):
+        if route.request.url.startswith(live_server.url):
+            route.continue_()
+        else:
+            attempted.append(route.request.url)
+            route.abort()
+
+    page.context.route("**/*", route)
+    return attempted

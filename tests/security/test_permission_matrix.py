@@ -133,6 +133,7 @@ EXPECTED = {
     # Documents and the JSON 404 for every other /api/ path.
     "api/schema/": Entry({"GET": EVERYONE}, refused="POST"),
     "api/docs/": Entry({"GET": EVERYONE}, refused="POST"),
+    "api/redoc/": Entry({"GET": EVERYONE}, refused="POST"),
     "api/": Entry({"GET": NOWHERE, "POST": NOWHERE}),
 }
 # The Django admin's own patterns (every ModelAdmin adds some): one rule, see test_the_django_admin_...
