@@ -5,7 +5,11 @@ from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.http import JsonResponse
 from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.decorators import method_decorator
+from django.views.decorators.http import require_POST
 
 from accounts.admin import BatchAdmin
 from accounts.models import Batch
@@ -13,10 +17,11 @@ from testpress.admin_columns import CountColumnsMixin, count_of
 from testpress.admin_import_export import PermittedImportExportMixin
 from testpress.resources import SPREADSHEET_FORMATS
 
+from .errors import QuestionImageInvalid
 from .models import Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
 from .resources import QuestionResource
 from .selectors import exams_left_without_batches, link_subject_tree
-from .services import exam_add_questions, exam_publish
+from .services import exam_add_questions, exam_publish, question_image_save
 
 
 class SubjectPathFilter(admin.RelatedFieldListFilter):
@@ -257,6 +262,33 @@ class QuestionAdmin(PermittedImportExportMixin, admin.ModelAdmin):
 
     def subject_of(self, question):
         return question.subject
+
+    def get_urls(self):
+        return [
+            path(
+                "upload-image/",
+                self.admin_site.admin_view(self.upload_image_view),
+                name="exams_question_upload_image",
+            ),
+            *super().get_urls(),
+        ]
+
+    @method_decorator(require_POST)
+    def upload_image_view(self, request):
+        """The editor's image upload (the `image` file of a POST): 201 with the image's absolute `url`.
+
+        For staff who may change questions (directions and choices are written beside them); a refusal
+        is JSON too, with the reason in `error`, for the editor to show.
+        """
+        if not self.has_change_permission(request):
+            return JsonResponse(
+                {"error": "You may not change questions, so you may not upload images."}, status=403
+            )
+        try:
+            url = question_image_save(file=request.FILES.get("image"))
+        except QuestionImageInvalid as error:
+            return JsonResponse({"error": error.message}, status=400)
+        return JsonResponse({"url": request.build_absolute_uri(url)}, status=201)
 
     @admin.action(description="Add selected questions to an exam…", permissions=["view"])
     def add_to_exam(self, request, queryset):

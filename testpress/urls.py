@@ -1,5 +1,10 @@
+import re
+
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
+from django.views.decorators.http import require_safe
+from django.views.static import serve
 
 from testpress.api.auth import ObtainAuthToken, RefreshAuthToken
 from testpress.api.docs import RedocDocsView, SwaggerDocsView
@@ -31,6 +36,18 @@ urlpatterns = [
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerDocsView.as_view(), name="api-docs"),
     path("api/redoc/", RedocDocsView.as_view(), name="api-redoc"),
+    # Uploaded question images (settings.SERVE_MEDIA: development, tests, a small install).
+    *(
+        [
+            re_path(
+                rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$",
+                require_safe(serve),
+                {"document_root": settings.MEDIA_ROOT},
+            )
+        ]
+        if settings.SERVE_MEDIA and settings.MEDIA_URL.startswith("/")
+        else []
+    ),
     # Unknown API paths answer JSON even with DEBUG on (Django's debug 404 page is HTML).
     re_path(r"^api/", json_not_found),
 ]

@@ -103,10 +103,21 @@ STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 # The project's own scripts and the vendored libraries (static/vendor/), beside each app's static/.
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (the images in questions): a folder beside manage.py unless MEDIA_STORAGE names another
+# Django storage backend (e.g. storages.backends.s3.S3Storage, its options as JSON in MEDIA_STORAGE_OPTIONS).
+# MEDIA_URL is what the stored HTML links to: in production, the public absolute URL of that folder or bucket.
+MEDIA_URL = env("MEDIA_URL", default="/media/")
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env("MEDIA_STORAGE", default="django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env.json("MEDIA_STORAGE_OPTIONS", default={}),
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# The app serves MEDIA_ROOT at MEDIA_URL itself (testpress/urls.py): on in development; in production the
+# proxy (or the storage's own host) serves them, unless a small install turns this on.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=False)
 
 # Throttle counts live here: production points CACHE_URL at Redis so that every app server shares them.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -211,6 +222,11 @@ AXES_LOCKOUT_CALLABLE = "testpress.admin_login.lockout_response"
 # --- django-import-export -------------------------------------------------------------------
 # Exported cells that a spreadsheet would run as formulas are quoted (testpress/resources.py).
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
+# --- Question images (exams/services.py: question_image_save) ------------------------------
+# The largest image staff may upload, in bytes; the formats kept (as Pillow names them).
+QUESTION_IMAGE_MAX_BYTES = env.int("QUESTION_IMAGE_MAX_BYTES", default=2 * 1024 * 1024)
+QUESTION_IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
 
 # --- Exam engine -----------------------------------------------------------------------------
 # The most time a single gap between two requests on an attempt may add to its clock: a phone that
