@@ -22,6 +22,7 @@ from .models import Answer, Course, Direction, Exam, ExamQuestion, Question, Sec
 from .resources import QuestionResource
 from .selectors import exams_left_without_batches, link_subject_tree
 from .services import exam_add_questions, exam_publish, question_image_save
+from .widgets import QuestionHtmlEditor
 
 
 class SubjectPathFilter(admin.RelatedFieldListFilter):
@@ -210,10 +211,24 @@ class SectionAdmin(admin.ModelAdmin):
     autocomplete_fields = ["exam"]
 
 
+class RichTextMixin:
+    """The question editor (exams/widgets.py) for these HTML fields, in the form and its inline rows."""
+
+    # {field: the label staff read}: "Question", not "Question html".
+    rich_text_fields: dict[str, str] = {}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.rich_text_fields:
+            kwargs["widget"] = QuestionHtmlEditor
+            kwargs["label"] = self.rich_text_fields[db_field.name]
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
 @admin.register(Direction)
-class DirectionAdmin(CountColumnsMixin, admin.ModelAdmin):
+class DirectionAdmin(RichTextMixin, CountColumnsMixin, admin.ModelAdmin):
     list_display = ["__str__", count_of("question", "questions")]
     search_fields = ["html"]
+    rich_text_fields = {"html": "Passage"}
 
 
 class AnswerFormSet(BaseInlineFormSet):
@@ -227,15 +242,16 @@ class AnswerFormSet(BaseInlineFormSet):
             Answer.objects.filter(pk__in=deleting).refuse_deleting_chosen()
 
 
-class AnswerInline(admin.TabularInline):
+class AnswerInline(RichTextMixin, admin.TabularInline):
     model = Answer
     formset = AnswerFormSet
     fields = ["order", "text_html", "is_correct"]
     extra = 0
+    rich_text_fields = {"text_html": "Choice"}
 
 
 @admin.register(Question)
-class QuestionAdmin(PermittedImportExportMixin, admin.ModelAdmin):
+class QuestionAdmin(RichTextMixin, PermittedImportExportMixin, admin.ModelAdmin):
     resource_classes = [QuestionResource]
     formats = SPREADSHEET_FORMATS
     list_display = ["__str__", "type", "subject", "difficulty", "marks"]
@@ -244,6 +260,7 @@ class QuestionAdmin(PermittedImportExportMixin, admin.ModelAdmin):
     search_fields = ["question_html"]
     autocomplete_fields = ["subject", "direction"]
     inlines = [AnswerInline]
+    rich_text_fields = {"question_html": "Question", "explanation_html": "Explanation (shown in the review)"}
     fieldsets = [
         (
             None,

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django_prose_editor.config import html_tags
+from js_asset import static_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -32,6 +34,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "import_export",
+    "django_prose_editor",
     "axes",
     "accounts",
     "exams",
@@ -222,6 +225,17 @@ AXES_LOCKOUT_CALLABLE = "testpress.admin_login.lockout_response"
 # --- django-import-export -------------------------------------------------------------------
 # Exported cells that a spreadsheet would run as formulas are quoted (testpress/resources.py).
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
+# --- django-prose-editor (exams/widgets.py) ------------------------------------------------
+# The question editor's own buttons: formulas and image uploads. The models clean what it writes
+# (exams/html.py), whatever these allow.
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [static_lazy("exams/editor/math.js")],
+        "extensions": {"Math": html_tags(["span"], {"span": ["class"]})},
+    },
+    {"js": [static_lazy("exams/editor/image-upload.js")], "extensions": {"ImageUpload": html_tags([])}},
+]
 
 # --- Question images (exams/services.py: question_image_save) ------------------------------
 # The largest image staff may upload, in bytes; the formats kept (as Pillow names them).

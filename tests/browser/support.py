@@ -54,3 +54,15 @@ def block_other_hosts(page, live_server) -> list[str]:
 
     page.context.route("**/*", route)
     return attempted
+
+
+def editor(page, field_id: str):
+    """The rich-text editor (exams/widgets.py) that stands in for the textarea `field_id` on an admin form."""
+    return page.locator(".prose-editor", has=page.locator(f"#{field_id}")).locator(".ProseMirror")
+
+
+def write_in_editor(page, field_id: str, text: str) -> None:
+    """Types `text` into the rich-text editor of `field_id`, as staff would."""
+    box = editor(page, field_id)
+    box.click()
+    page.keyboard.type(text)
