@@ -1,3 +1,7 @@
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import actions as admin_actions
@@ -5,10 +9,11 @@ from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.template.response import TemplateResponse
 from django.urls import path
 from django.utils.decorators import method_decorator
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_POST
 
 from accounts.admin import BatchAdmin
@@ -17,12 +22,78 @@ from testpress.admin_columns import CountColumnsMixin, count_of
 from testpress.admin_import_export import PermittedImportExportMixin
 from testpress.resources import SPREADSHEET_FORMATS
 
+from .choices import QuestionType
 from .errors import QuestionImageInvalid
+from .html import clean_html
 from .models import Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
 from .resources import QuestionResource
-from .selectors import exams_left_without_batches, link_subject_tree
+from .selectors import exam_questions_in_order, exams_left_without_batches, link_subject_tree
 from .services import exam_add_questions, exam_publish, question_image_save
 from .widgets import QuestionHtmlEditor
+
+
+@dataclass
+class StudentView:
+    """A question as the Testpress apps print it, for the preview pages: its direction, text and choices,
+    and apart, what only the review shows (the key, the explanation).
+
+    The HTML is cleaned again here: what the models store is clean, but a bulk update never passes
+    save(), and these pages run in staff's signed-in browser.
+    """
+
+    question: Question
+    number: int | None = None
+    section: Section | None = None
+    # (marks if correct, marks lost if wrong) in the exam previewed.
+    marks: tuple[Decimal, Decimal] | None = None
+
+    @cached_property
+    def html(self):
+        return mark_safe(clean_html(self.question.question_html))
+
+    @cached_property
+    def direction_html(self):
+        direction = self.question.direction
+        return mark_safe(clean_html(direction.html)) if direction else ""
+
+    @cached_property
+    def explanation_html(self):
+        return mark_safe(clean_html(self.question.explanation_html))
+
+    @cached_property
+    def choices(self) -> list[dict]:
+        return [
+            {
+                "letter": chr(ord("A") + index),
+                "html": mark_safe(clean_html(answer.text_html)),
+                "answer": answer,
+            }
+            for index, answer in enumerate(self.question.answers.all())
+        ]
+
+    @property
+    def numerical_key(self) -> str:
+        """The numerical answer as staff typed it: "9.8 ± 0.05", "24", or "" when it is not set."""
+        value, tolerance = self.question.numerical_answer, self.question.numerical_tolerance
+        if value is None:
+            return ""
+        text = f"{value.normalize():f}"
+        return f"{text} ± {tolerance.normalize():f}" if tolerance else text
+
+    @property
+    def input_type(self) -> str:
+        return {QuestionType.SINGLE: "radio", QuestionType.MULTIPLE: "checkbox"}.get(self.question.type, "")
+
+
+def preview_context(admin_site, request, *, title: str, opts, original, **context) -> dict:
+    return {
+        **admin_site.each_context(request),
+        "title": title,
+        "opts": opts,
+        "original": original,
+        "question_types": QuestionType,
+        **context,
+    }
 
 
 class SubjectPathFilter(admin.RelatedFieldListFilter):
@@ -187,6 +258,39 @@ class ExamAdmin(CountColumnsMixin, admin.ModelAdmin):
                 messages.WARNING,
             )
 
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="exams_exam_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, object_id):
+        """The whole exam as a student gets it: its questions in attempt order under their sections."""
+        exam = self.get_object(request, object_id)
+        if exam is None:
+            raise Http404
+        if not self.has_view_permission(request, exam):
+            raise PermissionDenied
+        questions = [
+            StudentView(link.question, number, link.section, exam.question_marks(link.question))
+            for number, link in enumerate(exam_questions_in_order(exam), start=1)
+        ]
+        context = preview_context(
+            self.admin_site,
+            request,
+            title=f"{exam}: as a student sees it",
+            opts=self.opts,
+            original=exam,
+            exam=exam,
+            questions=questions,
+            total_marks=sum((q.marks[0] for q in questions), Decimal(0)),
+        )
+        return TemplateResponse(request, "admin/exams/exam/preview.html", context)
+
     @admin.action(description="Publish selected exams", permissions=["change"])
     def publish_exams(self, request, queryset):
         published = 0
@@ -287,8 +391,30 @@ class QuestionAdmin(RichTextMixin, PermittedImportExportMixin, admin.ModelAdmin)
                 self.admin_site.admin_view(self.upload_image_view),
                 name="exams_question_upload_image",
             ),
+            path(
+                "<int:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="exams_question_preview",
+            ),
             *super().get_urls(),
         ]
+
+    def preview_view(self, request, object_id):
+        """The question as a student sees it in an exam, and under it the key and the explanation."""
+        question = self.get_object(request, object_id)
+        if question is None:
+            raise Http404
+        if not self.has_view_permission(request, question):
+            raise PermissionDenied
+        context = preview_context(
+            self.admin_site,
+            request,
+            title=f"Q{question.pk}: as a student sees it",
+            opts=self.opts,
+            original=question,
+            questions=[StudentView(question, marks=(question.marks, question.negative_marks))],
+        )
+        return TemplateResponse(request, "admin/exams/question/preview.html", context)
 
     @method_decorator(require_POST)
     def upload_image_view(self, request):
