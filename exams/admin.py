@@ -1,3 +1,7 @@
+from dataclasses import dataclass
+from decimal import Decimal
+from functools import cached_property
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import actions as admin_actions
@@ -5,17 +9,90 @@ from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms.models import BaseInlineFormSet
+from django.http import Http404, JsonResponse
 from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils.decorators import method_decorator
+from django.utils.safestring import mark_safe
+from django.views.decorators.http import require_POST
 
 from accounts.admin import BatchAdmin
 from accounts.models import Batch
 from testpress.admin_columns import CountColumnsMixin, count_of
 from testpress.resources import SpreadsheetAdminMixin
 
+from .choices import QuestionType
+from .errors import QuestionImageInvalid
+from .html import clean_html
 from .models import Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
 from .resources import QuestionResource
-from .selectors import exams_left_without_batches, link_subject_tree
-from .services import exam_add_questions, exam_publish
+from .selectors import exam_questions_in_order, exams_left_without_batches, link_subject_tree
+from .services import exam_add_questions, exam_publish, question_image_save
+from .widgets import QuestionHtmlEditor
+
+
+@dataclass
+class StudentView:
+    """A question as the Testpress apps print it, for the preview pages: its direction, text and choices,
+    and apart, what only the review shows (the key, the explanation).
+
+    The HTML is cleaned again here: what the models store is clean, but a bulk update never passes
+    save(), and these pages run in staff's signed-in browser.
+    """
+
+    question: Question
+    number: int | None = None
+    section: Section | None = None
+    # (marks if correct, marks lost if wrong) in the exam previewed.
+    marks: tuple[Decimal, Decimal] | None = None
+
+    @cached_property
+    def html(self):
+        return mark_safe(clean_html(self.question.question_html))
+
+    @cached_property
+    def direction_html(self):
+        direction = self.question.direction
+        return mark_safe(clean_html(direction.html)) if direction else ""
+
+    @cached_property
+    def explanation_html(self):
+        return mark_safe(clean_html(self.question.explanation_html))
+
+    @cached_property
+    def choices(self) -> list[dict]:
+        return [
+            {
+                "letter": chr(ord("A") + index),
+                "html": mark_safe(clean_html(answer.text_html)),
+                "answer": answer,
+            }
+            for index, answer in enumerate(self.question.answers.all())
+        ]
+
+    @property
+    def numerical_key(self) -> str:
+        """The numerical answer as staff typed it: "9.8 ± 0.05", "24", or "" when it is not set."""
+        value, tolerance = self.question.numerical_answer, self.question.numerical_tolerance
+        if value is None:
+            return ""
+        text = f"{value.normalize():f}"
+        return f"{text} ± {tolerance.normalize():f}" if tolerance else text
+
+    @property
+    def input_type(self) -> str:
+        return {QuestionType.SINGLE: "radio", QuestionType.MULTIPLE: "checkbox"}.get(self.question.type, "")
+
+
+def preview_context(admin_site, request, *, title: str, opts, original, **context) -> dict:
+    return {
+        **admin_site.each_context(request),
+        "title": title,
+        "opts": opts,
+        "original": original,
+        "question_types": QuestionType,
+        **context,
+    }
 
 
 class SubjectPathFilter(admin.RelatedFieldListFilter):
@@ -180,6 +257,39 @@ class ExamAdmin(CountColumnsMixin, admin.ModelAdmin):
                 messages.WARNING,
             )
 
+    def get_urls(self):
+        return [
+            path(
+                "<int:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="exams_exam_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, object_id):
+        """The whole exam as a student gets it: its questions in attempt order under their sections."""
+        exam = self.get_object(request, object_id)
+        if exam is None:
+            raise Http404
+        if not self.has_view_permission(request, exam):
+            raise PermissionDenied
+        questions = [
+            StudentView(link.question, number, link.section, exam.question_marks(link.question))
+            for number, link in enumerate(exam_questions_in_order(exam), start=1)
+        ]
+        context = preview_context(
+            self.admin_site,
+            request,
+            title=f"{exam}: as a student sees it",
+            opts=self.opts,
+            original=exam,
+            exam=exam,
+            questions=questions,
+            total_marks=sum((q.marks[0] for q in questions), Decimal(0)),
+        )
+        return TemplateResponse(request, "admin/exams/exam/preview.html", context)
+
     @admin.action(description="Publish selected exams", permissions=["change"])
     def publish_exams(self, request, queryset):
         published = 0
@@ -204,10 +314,24 @@ class SectionAdmin(admin.ModelAdmin):
     autocomplete_fields = ["exam"]
 
 
+class RichTextMixin:
+    """The question editor (exams/widgets.py) for these HTML fields, in the form and its inline rows."""
+
+    # {field: the label staff read}: "Question", not "Question html".
+    rich_text_fields: dict[str, str] = {}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name in self.rich_text_fields:
+            kwargs["widget"] = QuestionHtmlEditor
+            kwargs["label"] = self.rich_text_fields[db_field.name]
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
 @admin.register(Direction)
-class DirectionAdmin(CountColumnsMixin, admin.ModelAdmin):
+class DirectionAdmin(RichTextMixin, CountColumnsMixin, admin.ModelAdmin):
     list_display = ["__str__", count_of("question", "questions")]
     search_fields = ["html"]
+    rich_text_fields = {"html": "Passage"}
 
 
 class AnswerFormSet(BaseInlineFormSet):
@@ -221,15 +345,16 @@ class AnswerFormSet(BaseInlineFormSet):
             Answer.objects.filter(pk__in=deleting).refuse_deleting_chosen()
 
 
-class AnswerInline(admin.TabularInline):
+class AnswerInline(RichTextMixin, admin.TabularInline):
     model = Answer
     formset = AnswerFormSet
     fields = ["order", "text_html", "is_correct"]
     extra = 0
+    rich_text_fields = {"text_html": "Choice"}
 
 
 @admin.register(Question)
-class QuestionAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
+class QuestionAdmin(RichTextMixin, SpreadsheetAdminMixin, admin.ModelAdmin):
     resource_classes = [QuestionResource]
     list_display = ["__str__", "type", "subject", "difficulty", "marks"]
     list_select_related = ["subject"]
@@ -237,6 +362,7 @@ class QuestionAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
     search_fields = ["question_html"]
     autocomplete_fields = ["subject", "direction"]
     inlines = [AnswerInline]
+    rich_text_fields = {"question_html": "Question", "explanation_html": "Explanation (shown in the review)"}
     fieldsets = [
         (
             None,
@@ -255,6 +381,55 @@ class QuestionAdmin(SpreadsheetAdminMixin, admin.ModelAdmin):
 
     def subject_of(self, question):
         return question.subject
+
+    def get_urls(self):
+        return [
+            path(
+                "upload-image/",
+                self.admin_site.admin_view(self.upload_image_view),
+                name="exams_question_upload_image",
+            ),
+            path(
+                "<int:object_id>/preview/",
+                self.admin_site.admin_view(self.preview_view),
+                name="exams_question_preview",
+            ),
+            *super().get_urls(),
+        ]
+
+    def preview_view(self, request, object_id):
+        """The question as a student sees it in an exam, and under it the key and the explanation."""
+        question = self.get_object(request, object_id)
+        if question is None:
+            raise Http404
+        if not self.has_view_permission(request, question):
+            raise PermissionDenied
+        context = preview_context(
+            self.admin_site,
+            request,
+            title=f"Q{question.pk}: as a student sees it",
+            opts=self.opts,
+            original=question,
+            questions=[StudentView(question, marks=(question.marks, question.negative_marks))],
+        )
+        return TemplateResponse(request, "admin/exams/question/preview.html", context)
+
+    @method_decorator(require_POST)
+    def upload_image_view(self, request):
+        """The editor's image upload (the `image` file of a POST): 201 with the image's absolute `url`.
+
+        For staff who may change questions (directions and choices are written beside them); a refusal
+        is JSON too, with the reason in `error`, for the editor to show.
+        """
+        if not self.has_change_permission(request):
+            return JsonResponse(
+                {"error": "You may not change questions, so you may not upload images."}, status=403
+            )
+        try:
+            url = question_image_save(file=request.FILES.get("image"))
+        except QuestionImageInvalid as error:
+            return JsonResponse({"error": error.message}, status=400)
+        return JsonResponse({"url": request.build_absolute_uri(url)}, status=201)
 
     @admin.action(description="Add selected questions to an exam…", permissions=["view"])
     def add_to_exam(self, request, queryset):

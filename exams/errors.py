@@ -22,3 +22,10 @@ class ExamNotPublishable(Invalid):
 class SectionOfAnotherExam(Invalid):
     code = "section_of_another_exam"
     field = "section"
+
+
+class QuestionImageInvalid(Invalid):
+    """An upload for a question that is not an image we keep (PNG, JPEG, GIF, WebP), or too large."""
+
+    code = "invalid_image"
+    field = "image"

@@ -1,17 +1,14 @@
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
-from html import unescape
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Count, Q
-from django.utils.html import strip_tags
-from django.utils.text import Truncator
 
 from .choices import Difficulty, ExamType, QuestionType
-from .html import clean_html
+from .html import clean_html, html_to_text
 
 MARKS = {"max_digits": 7, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
 
@@ -213,7 +210,7 @@ class Direction(models.Model):
     html = models.TextField()
 
     def __str__(self):
-        return self.html[:60]
+        return html_to_text(self.html, 60) or f"Direction {self.pk}"
 
     def save(self, *args, **kwargs):
         self.html = clean_html(self.html)
@@ -254,7 +251,7 @@ class Question(models.Model):
         ordering = ["id"]
 
     def __str__(self):
-        return f"Q{self.pk}: {self.question_html[:60]}"
+        return f"Q{self.pk}: {html_to_text(self.question_html, 60)}"
 
     def save(self, *args, **kwargs):
         # The apps show these in web views: nothing that runs is stored, whoever writes them.
@@ -325,7 +322,7 @@ class Answer(models.Model):
         ordering = ["order", "id"]
 
     def __str__(self):
-        return self.text_html[:60]
+        return self.label
 
     def save(self, *args, **kwargs):
         self.text_html = clean_html(self.text_html)
@@ -338,7 +335,7 @@ class Answer(models.Model):
     @property
     def label(self) -> str:
         """The choice as staff read it in a message: its text without markup, shortened."""
-        return Truncator(unescape(strip_tags(self.text_html))).chars(60) or f"#{self.pk}"
+        return html_to_text(self.text_html, 60) or f"#{self.pk}"
 
 
 class ExamQuestion(models.Model):

@@ -125,3 +125,14 @@ def link_subject_tree(subjects) -> dict[int, Subject]:
         if subject is not None and subject.parent_id in tree:
             subject.parent = tree[subject.parent_id]
     return tree
+
+
+def exam_questions_in_order(exam: Exam) -> list[ExamQuestion]:
+    """The exam's questions in the order an attempt gets them (order, then id), each with its section,
+    question, direction and choices: what the student-view preview prints. Two queries."""
+    return list(
+        ExamQuestion.objects.filter(exam=exam)
+        .select_related("section", "question__direction")
+        .prefetch_related("question__answers")
+        .order_by("order", "id")
+    )

@@ -1,11 +1,17 @@
-"""Writes to exams that staff make from the admin: picking questions from the bank, publishing."""
+"""Writes to exams that staff make from the admin: picking questions from the bank, publishing, images."""
 
+import uuid
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
+from PIL import Image, UnidentifiedImageError
 
+from .errors import QuestionImageInvalid
 from .models import Exam, ExamQuestion, Question, Section
 
 
@@ -49,3 +55,32 @@ def exam_publish(*, exam: Exam) -> Exam:
         exam.published = True
         exam.save(update_fields=["published", "modified"])
     return exam
+
+
+def question_image_save(*, file) -> str:
+    """Store an image uploaded for a question's HTML in the media storage; the URL to link to it.
+
+    Only what Pillow reads as a PNG, JPEG, GIF or WebP image (settings.QUESTION_IMAGE_FORMATS) of at
+    most QUESTION_IMAGE_MAX_BYTES is kept, whatever its name or declared type says: an SVG or an HTML
+    page named photo.png is refused, since the files are served from the site itself. The name is a new
+    random one under questions/<year>/<month>/, with the extension of the format read.
+    """
+    if file is None:
+        raise QuestionImageInvalid("Choose an image file to upload.")
+    limit = settings.QUESTION_IMAGE_MAX_BYTES
+    if file.size > limit:
+        raise QuestionImageInvalid(f"The image is too large: at most {limit // 1024:,} KB, please.")
+    try:
+        with Image.open(file) as image:
+            kind = image.format
+            # Reads the whole image: a truncated or corrupt file fails here, not in a student's app.
+            image.load()
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError, ValueError):
+        raise QuestionImageInvalid("This file is not an image that can be read.") from None
+    extension = settings.QUESTION_IMAGE_FORMATS.get(kind)
+    if extension is None:
+        kinds = ", ".join(settings.QUESTION_IMAGE_FORMATS)
+        raise QuestionImageInvalid(f"{kind} images are not accepted: upload one of {kinds}.")
+    file.seek(0)
+    name = default_storage.save(f"questions/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}", file)
+    return default_storage.url(name)

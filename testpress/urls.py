@@ -1,8 +1,13 @@
+import re
+
+from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from drf_spectacular.views import SpectacularSwaggerView
+from django.views.decorators.http import require_safe
+from django.views.static import serve
 
 from testpress.api.auth import ObtainAuthToken, RefreshAuthToken
+from testpress.api.docs import RedocDocsView, SwaggerDocsView
 from testpress.api.exceptions import json_not_found
 from testpress.api.schema import SchemaView
 
@@ -29,8 +34,19 @@ urlpatterns = [
     re_path(rf"^api/(?P<version>{STUDENT_VERSIONS})/", include(student_api)),
     re_path(rf"^api/(?P<version>{ADMIN_VERSIONS})/", include(admin_api)),
     path("api/schema/", SchemaView.as_view(), name="schema"),
-    path(
-        "api/docs/", SpectacularSwaggerView.as_view(url_name="schema", versioning_class=None), name="api-docs"
+    path("api/docs/", SwaggerDocsView.as_view(), name="api-docs"),
+    path("api/redoc/", RedocDocsView.as_view(), name="api-redoc"),
+    # Uploaded question images (settings.SERVE_MEDIA: development, tests, a small install).
+    *(
+        [
+            re_path(
+                rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.+)$",
+                require_safe(serve),
+                {"document_root": settings.MEDIA_ROOT},
+            )
+        ]
+        if settings.SERVE_MEDIA and settings.MEDIA_URL.startswith("/")
+        else []
     ),
     # Unknown API paths answer JSON even with DEBUG on (Django's debug 404 page is HTML).
     re_path(r"^api/", json_not_found),

@@ -14,23 +14,42 @@ from .exceptions import json_not_found
 
 
 class JWTScheme(OpenApiAuthenticationExtension):
-    """`Authorization: JWT <token>` (Bearer also accepted). OpenAPI's http/bearer would only allow Bearer."""
+    """The token from auth-token/ in `Authorization`, as `JWT <token>` or `Bearer <token>`: two schemes.
+
+    OpenAPI's http/bearer sends only `Bearer`, so the header as Testpress clients send it is an apiKey
+    holding the whole value. Either one authorizes a request: Swagger UI's Authorize dialog offers both.
+    """
 
     target_class = "testpress.api.authentication.JWTAuthentication"
-    name = "jwtAuth"
+    name = ["jwtAuth", "bearerAuth"]
     # Outranks drf-spectacular's own simplejwt scheme, which describes only the first header type.
     priority = 1
 
+    def get_security_requirement(self, auto_schema):
+        # A list of requirements means "any one of them"; one dict with both names would require both.
+        return [{name: []} for name in self.name]
+
     def get_security_definition(self, auto_schema):
-        return {
-            "type": "apiKey",
-            "in": "header",
-            "name": "Authorization",
-            "description": (
-                'The token from POST /api/v2.1/auth-token/, prefixed with "JWT ": '
-                "`Authorization: JWT <token>`. The prefix `Bearer ` is accepted too."
-            ),
-        }
+        return [
+            {
+                "type": "apiKey",
+                "in": "header",
+                "name": "Authorization",
+                "description": (
+                    "The header as the Testpress apps send it: paste `JWT <token>` (the word JWT, a space, "
+                    "then the token from `POST /api/v2.1/auth-token/`)."
+                ),
+            },
+            {
+                "type": "http",
+                "scheme": "bearer",
+                "bearerFormat": "JWT",
+                "description": (
+                    "Paste the token alone (from `POST /api/v2.1/auth-token/`); it is sent as "
+                    "`Authorization: Bearer <token>`, which the API accepts too."
+                ),
+            },
+        ]
 
 
 class SchemaView(SpectacularAPIView):
@@ -47,6 +66,40 @@ class SchemaView(SpectacularAPIView):
         requested = request.query_params.get("version")
         self.api_version = requested if requested in api_settings.ALLOWED_VERSIONS else self.default_version
         return super().get(request, *args, **kwargs)
+
+
+DESCRIPTIONS = {
+    "v2.1": (
+        "The **student API**: what the Testpress apps call to list exams, take them and read results. "
+        "Served at v2.1 and, for older apps, at v2.2, v2.2.1 and v2.3 with the same behaviour."
+    ),
+    "v2.5": (
+        "The **admin API**: staff read attempts, exams and users and enrol students; each endpoint asks "
+        "for the same model permission as the Django admin."
+    ),
+}
+AUTHORIZE = """
+
+## Signing in (the Authorize button)
+
+1. Call `POST /api/v2.1/auth-token/` with `{"username": "...", "password": "..."}` (here: open
+   *auth-token*, *Try it out*, *Execute*). The answer's `token` lasts 7 days unless the server says
+   otherwise; `auth-token/refresh/` turns its `refresh` into a new one.
+2. Click **Authorize** and fill in **one** of the two boxes: *jwtAuth* with `JWT <token>` (the header as
+   the apps send it), or *bearerAuth* with the token alone (sent as `Bearer <token>`).
+3. Every request tried from this page now carries the header. Staff tokens reach the admin API.
+
+The same document as JSON: `/api/schema/?version=v2.1` or `?version=v2.5` (`&format=json`).
+Pages: [Swagger UI](/api/docs/) · [ReDoc, student API](/api/redoc/?version=v2.1) ·
+[ReDoc, admin API](/api/redoc/?version=v2.5)."""
+
+
+def describe_version(result, generator, **kwargs):
+    """The document's description: which API this version is, and how to sign in from the docs pages."""
+    # SchemaView's default is the admin document; v2.2, v2.2.1 and v2.3 are the student API.
+    version = "v2.5" if generator.api_version in (None, "v2.5") else "v2.1"
+    result["info"]["description"] = DESCRIPTIONS[version] + AUTHORIZE
+    return result
 
 
 def drop_paths_of_other_versions(result, generator, **kwargs):

@@ -5,6 +5,8 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django_prose_editor.config import html_tags
+from js_asset import static_lazy
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -30,7 +32,9 @@ INSTALLED_APPS = [
     "rest_framework",
     "django_filters",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "import_export",
+    "django_prose_editor",
     "axes",
     "accounts",
     "exams",
@@ -100,10 +104,23 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
+# The project's own scripts and the vendored libraries (static/vendor/), beside each app's static/.
+STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (the images in questions): a folder beside manage.py unless MEDIA_STORAGE names another
+# Django storage backend (e.g. storages.backends.s3.S3Storage, its options as JSON in MEDIA_STORAGE_OPTIONS).
+# MEDIA_URL is what the stored HTML links to: in production, the public absolute URL of that folder or bucket.
+MEDIA_URL = env("MEDIA_URL", default="/media/")
+MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": {
+        "BACKEND": env("MEDIA_STORAGE", default="django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": env.json("MEDIA_STORAGE_OPTIONS", default={}),
+    },
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
+# The app serves MEDIA_ROOT at MEDIA_URL itself (testpress/urls.py): on in development; in production the
+# proxy (or the storage's own host) serves them, unless a small install turns this on.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=False)
 
 # Throttle counts live here: production points CACHE_URL at Redis so that every app server shares them.
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
@@ -178,18 +195,21 @@ SIMPLE_JWT = {
 # --- drf-spectacular -------------------------------------------------------------------------
 SPECTACULAR_SETTINGS = {
     "TITLE": "Testpress exam API",
-    "DESCRIPTION": (
-        "Student API (v2.1, also served at v2.2, v2.2.1, v2.3) and admin API (v2.5). "
-        "Authenticate with `POST /api/v2.1/auth-token/` and send `Authorization: JWT <token>`."
-    ),
-    "VERSION": "2.5",
+    # Each version's own description, with how to sign in: testpress.api.schema.describe_version.
+    # info.version is the document's API version: "v2.1" or "v2.5".
+    "VERSION": None,
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9.]+",
     "COMPONENT_SPLIT_REQUEST": True,
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "testpress.api.schema.drop_paths_of_other_versions",
+        "testpress.api.schema.describe_version",
     ],
+    # Swagger UI and ReDoc from drf-spectacular-sidecar's static files: the docs work offline.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # --- django-axes (testpress/admin_login.py) --------------------------------------------------
@@ -210,6 +230,22 @@ AXES_LOCKOUT_CALLABLE = "testpress.admin_login.lockout_response"
 # --- django-import-export -------------------------------------------------------------------
 # Exported cells that a spreadsheet would run as formulas are quoted (testpress/resources.py).
 IMPORT_EXPORT_ESCAPE_FORMULAE_ON_EXPORT = True
+
+# --- django-prose-editor (exams/widgets.py) ------------------------------------------------
+# The question editor's own buttons: formulas and image uploads. The models clean what it writes
+# (exams/html.py), whatever these allow.
+DJANGO_PROSE_EDITOR_EXTENSIONS = [
+    {
+        "js": [static_lazy("exams/editor/math.js")],
+        "extensions": {"Math": html_tags(["span"], {"span": ["class"]})},
+    },
+    {"js": [static_lazy("exams/editor/image-upload.js")], "extensions": {"ImageUpload": html_tags([])}},
+]
+
+# --- Question images (exams/services.py: question_image_save) ------------------------------
+# The largest image staff may upload, in bytes; the formats kept (as Pillow names them).
+QUESTION_IMAGE_MAX_BYTES = env.int("QUESTION_IMAGE_MAX_BYTES", default=2 * 1024 * 1024)
+QUESTION_IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "webp"}
 
 # --- Exam engine -----------------------------------------------------------------------------
 # The most time a single gap between two requests on an attempt may add to its clock: a phone that

@@ -1,15 +1,20 @@
 """The test suite: fast hashing, same database routing as dev (SQLite unless DATABASE_URL)."""
 
 from .base import *  # noqa: F403
+from .base import BASE_DIR
 
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+# Uploads land in the git-ignored output folder; the live server serves them as runserver does.
+MEDIA_ROOT = BASE_DIR / "tests" / "output" / "media"
+SERVE_MEDIA = True
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 # No collectstatic before tests: let whitenoise look files up on demand instead of warning per request.
 WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
 # Throttles off for the suite (hundreds of requests per user); tests/api/test_throttling.py turns them on.
 REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405

@@ -1,9 +1,13 @@
 """The OpenAPI document and its browsable docs describe the API as clients use it."""
 
+import json
+import re
+
 import pytest
 
+from testpress.api.auth import issue_token
 from tests.attempts.test_admin_api import SEED_KEYS
-from tests.factories import ExamFactory
+from tests.factories import ExamFactory, UserFactory
 
 
 @pytest.fixture
@@ -13,10 +17,39 @@ def schema(client, db):
     return response.json()
 
 
-def test_the_docs_page_loads(client, db):
+def test_the_docs_page_offers_the_student_document_first_then_the_admin_one(client, db):
     response = client.get("/api/docs/")
     assert response.status_code == 200
-    assert b"swagger" in response.content.lower()
+    config = json.loads(re.search(rb'id="swagger-config"[^>]*>(.*?)</script>', response.content)[1])
+    assert config["urls"] == [
+        {"url": "/api/schema/?version=v2.1", "name": "Student API (v2.1)"},
+        {"url": "/api/schema/?version=v2.5", "name": "Admin API (v2.5)"},
+    ]
+    assert config["urls.primaryName"] == "Student API (v2.1)"
+    assert client.get("/api/docs/", {"version": "v2.5"}).context["config"]["urls.primaryName"] == (
+        "Admin API (v2.5)"
+    )
+
+
+@pytest.mark.parametrize("url", ["/api/docs/", "/api/redoc/", "/api/redoc/?version=v2.5"])
+def test_the_docs_pages_load_every_script_and_style_from_this_server(client, db, url):
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "default-src 'self'" in response["Content-Security-Policy"]
+    page = response.content.decode()
+    assets = re.findall(r'(?:src|href)="([^"]+)"', page)
+    assert assets and all(asset.startswith("/") for asset in assets), assets
+    assert "http://" not in page and "https://" not in page
+    for asset in assets:
+        if asset.startswith("/static/"):
+            assert client.get(asset).status_code == 200, asset
+
+
+def test_redoc_shows_the_version_asked_for_and_links_the_other(client, db):
+    page = client.get("/api/redoc/", {"version": "v2.5"}).content.decode()
+    assert 'spec-url="/api/schema/?version=v2.5"' in page
+    assert 'href="/api/redoc/?version=v2.1"' in page
+    assert 'spec-url="/api/schema/?version=v2.1"' in client.get("/api/redoc/").content.decode()
 
 
 def test_the_yaml_schema_loads(client, db):
@@ -25,11 +58,33 @@ def test_the_yaml_schema_loads(client, db):
     assert response.content.startswith(b"openapi: 3")
 
 
-def test_authentication_is_a_jwt_prefixed_authorization_header(schema):
-    scheme = schema["components"]["securitySchemes"]["jwtAuth"]
-    assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "Authorization")
-    assert "JWT <token>" in scheme["description"]
-    assert schema["paths"]["/api/v2.5/admin/attempts/"]["get"]["security"] == [{"jwtAuth": []}]
+def test_authentication_is_the_jwt_prefixed_header_or_a_bearer_token_either_one(schema):
+    schemes = schema["components"]["securitySchemes"]
+    jwt, bearer = schemes["jwtAuth"], schemes["bearerAuth"]
+    assert (jwt["type"], jwt["in"], jwt["name"]) == ("apiKey", "header", "Authorization")
+    assert "`JWT <token>`" in jwt["description"]
+    assert (bearer["type"], bearer["scheme"]) == ("http", "bearer")
+    # A list of requirements: any one of them will do.
+    assert schema["paths"]["/api/v2.5/admin/attempts/"]["get"]["security"] == [
+        {"jwtAuth": []},
+        {"bearerAuth": []},
+    ]
+
+
+@pytest.mark.parametrize("header", ["JWT", "Bearer"])
+def test_either_scheme_authorizes_a_request(client, db, header):
+    student = UserFactory()
+    response = client.get("/api/v2.1/exams/", headers={"Authorization": f"{header} {issue_token(student)}"})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("version, api", [("v2.1", "student API"), ("v2.5", "admin API")])
+def test_each_document_says_which_api_it_is_and_how_to_authorize(client, db, version, api):
+    info = client.get("/api/schema/", {"format": "json", "version": version}).json()["info"]
+    assert info["version"] == version
+    assert f"The **{api}**" in info["description"]
+    assert "POST /api/v2.1/auth-token/" in info["description"]
+    assert "**Authorize**" in info["description"]
 
 
 def test_the_auth_token_endpoint_needs_no_token(schema):

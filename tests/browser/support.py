@@ -36,3 +36,33 @@ def token_for(live_server, username: str, password: str) -> str:
     )
     assert status == 200, body
     return body["token"]
+
+
+def block_other_hosts(page, live_server) -> list[str]:
+    """Lets the page reach only the live server; returns the list that every other URL it tried lands in.
+
+    The app must serve everything its pages need: an empty list at the end says no CDN was asked.
+    """
+    attempted = []
+
+    def route(route):
+        if route.request.url.startswith(live_server.url):
+            route.continue_()
+        else:
+            attempted.append(route.request.url)
+            route.abort()
+
+    page.context.route("**/*", route)
+    return attempted
+
+
+def editor(page, field_id: str):
+    """The rich-text editor (exams/widgets.py) that stands in for the textarea `field_id` on an admin form."""
+    return page.locator(".prose-editor", has=page.locator(f"#{field_id}")).locator(".ProseMirror")
+
+
+def write_in_editor(page, field_id: str, text: str) -> None:
+    """Types `text` into the rich-text editor of `field_id`, as staff would."""
+    box = editor(page, field_id)
+    box.click()
+    page.keyboard.type(text)

@@ -10,7 +10,7 @@ from exams.models import Exam
 from tests.factories import CourseFactory, ExamFactory, ExamQuestionFactory, QuestionFactory, UserFactory
 from tests.spreadsheets import spreadsheet
 
-from .support import api, screenshot, token_for
+from .support import api, screenshot, token_for, write_in_editor
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -41,10 +41,10 @@ def test_staff_builds_and_publishes_an_exam_that_a_student_then_lists(staff_page
     # A question written into the bank, with its two choices.
     page.goto("/admin/exams/question/add/")
     page.select_option("#id_type", "R")
-    page.fill("#id_question_html", "<p>What is 2 + 2?</p>")
+    write_in_editor(page, "id_question_html", "What is 2 + 2?")
     for index, text in enumerate(["4", "5"]):
         page.click("text=Add another Answer")
-        page.fill(f"#id_answers-{index}-text_html", text)
+        write_in_editor(page, f"id_answers-{index}-text_html", text)
         page.fill(f"#id_answers-{index}-order", str(index + 1))
     page.check("#id_answers-0-is_correct")
     page.click("input[name=_save]")

@@ -124,6 +124,19 @@ class TestQuestionAdmin(AdminSmokeCases):
         response = browser.get(self.admin_url("changelist"))
         assert "Physics / Optics" in response.content.decode()
 
+    def test_the_list_and_the_question_picker_show_text_not_tags(self, browser):
+        question = QuestionFactory(question_html="<p>Speed of <b>light</b> in vacuum?</p>")
+        listed = browser.get(self.admin_url("changelist")).content.decode()
+        assert f"Q{question.pk}: Speed of light in vacuum?" in listed
+        assert escape("<b>light</b>") not in listed
+        picker = browser.get(
+            "/admin/autocomplete/",
+            {"app_label": "exams", "model_name": "examquestion", "field_name": "question", "term": "light"},
+        ).json()
+        assert picker["results"] == [
+            {"id": str(question.pk), "text": f"Q{question.pk}: Speed of light in vacuum?"}
+        ]
+
 
 @pytest.fixture
 def browser(client, staff):

@@ -5,7 +5,7 @@ import importlib
 import pytest
 from django.apps import apps
 
-from exams.html import clean_html
+from exams.html import clean_html, html_to_text
 from exams.models import Answer, Direction, Question
 from tests.factories import AnswerFactory, DirectionFactory, QuestionFactory
 
@@ -113,3 +113,42 @@ def test_the_migration_cleans_what_was_stored_before():
     assert question.explanation_html == "<p>Because.</p>"
     assert question.direction.html == "<p>x</p>"
     assert list(question.answers.values_list("text_html", flat=True)) == ['<img src="x">', kept.text_html]
+
+
+class TestHtmlToText:
+    @pytest.mark.parametrize(
+        "html, text",
+        [
+            ("<p>What is <b>2</b> + 2?</p>", "What is 2 + 2?"),
+            ("<p>First line</p><p>second&nbsp;line</p>", "First line second line"),
+            ("H<sub>2</sub>O &amp; CO<sub>2</sub>", "H2O & CO2"),
+            (r'<p>Find <span class="math-tex">\(x^2 &lt; 3\)</span></p>', r"Find \(x^2 < 3\)"),
+            ('<p>Which circuit?</p><p><img src="/media/c.png" alt="circuit"></p>', "Which circuit? [image]"),
+            ("<ul><li>one</li><li>two</li></ul>", "one two"),
+            ("<p>Q</p><script>steal()</script><style>p{}</style>", "Q"),
+            ("", ""),
+        ],
+    )
+    def test_reads_as_the_student_would(self, html, text):
+        assert html_to_text(html) == text
+
+    def test_cuts_long_text_with_an_ellipsis(self):
+        assert html_to_text("<p>" + "word " * 30 + "</p>", 20) == "word word word word…"
+
+
+@pytest.mark.django_db
+class TestNamesAreText:
+    """Question lists, select boxes and messages name rows by text, never by markup."""
+
+    def test_a_question_by_its_number_and_text(self):
+        question = QuestionFactory(question_html=r'<p>Solve <span class="math-tex">\(x^2=4\)</span></p>')
+        assert str(question) == rf"Q{question.pk}: Solve \(x^2=4\)"
+
+    def test_a_choice_and_a_direction_by_their_text(self):
+        assert str(AnswerFactory(text_html="<p><b>4</b> m/s</p>")) == "4 m/s"
+        assert str(DirectionFactory(html="<p>Read the passage &amp; answer.</p>")) == (
+            "Read the passage & answer."
+        )
+
+    def test_an_image_only_choice_still_has_a_name(self):
+        assert str(AnswerFactory(text_html='<p><img src="/media/a.png"></p>')) == "[image]"

@@ -133,7 +133,10 @@ EXPECTED = {
     # Documents and the JSON 404 for every other /api/ path.
     "api/schema/": Entry({"GET": EVERYONE}, refused="POST"),
     "api/docs/": Entry({"GET": EVERYONE}, refused="POST"),
+    "api/redoc/": Entry({"GET": EVERYONE}, refused="POST"),
     "api/": Entry({"GET": NOWHERE, "POST": NOWHERE}),
+    # Uploaded question images (served by the app in tests, as in development): public, read-only.
+    "media/{path}": Entry({"GET": NOWHERE}, lambda w: {"path": "questions/none.png"}, "POST"),
 }
 # The Django admin's own patterns (every ModelAdmin adds some): one rule, see test_the_django_admin_...
 DJANGO_ADMIN = "admin/"
