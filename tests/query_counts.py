@@ -1,8 +1,17 @@
-"""A list endpoint's query budget must not grow with its rows."""
+"""Query budgets: what a request or a service costs in SQL statements, and that it does not grow with
+its rows. Savepoints are bookkeeping, not work: statements() leaves them out."""
 
 from collections.abc import Callable
 
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+
+def statements(call: Callable) -> list[str]:
+    """The SQL statements `call()` runs, savepoints and their releases left out."""
+    with CaptureQueriesContext(connection) as captured:
+        call()
+    return [q["sql"] for q in captured.captured_queries if "SAVEPOINT" not in q["sql"]]
 
 
 def request_queries(count: int) -> int:
