@@ -18,7 +18,7 @@ from django.utils import timezone
 from accounts.models import Batch
 from attempts import services
 from attempts.models import Attempt
-from exams.choices import Difficulty, QuestionType
+from exams.choices import Difficulty, QuestionType, TemplateType
 from exams.models import Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
 
 User = get_user_model()
@@ -244,7 +244,7 @@ class Command(BaseCommand):
                 pass_percentage=Decimal("40"),
                 enable_ranks=True,
                 rank_publishing_date=now - timedelta(days=2),
-                template_type=2,
+                template_type=TemplateType.TEMPLATE_2,
                 description="Arithmetic and reasoning, 30 minutes, ¼ mark off for a wrong answer.",
                 sections=["Quantitative aptitude", "Reasoning"],
             ),
