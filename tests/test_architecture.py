@@ -22,6 +22,7 @@ DOMAIN_MODULES = {
     "scoring",
     "timing",
     "tallies",
+    "refusals",
     "errors",
     "choices",
     "analytics",
