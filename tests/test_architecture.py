@@ -26,6 +26,7 @@ DOMAIN_MODULES = {
     "errors",
     "choices",
     "analytics",
+    "live",
     "signals",
 }
 WEB_FRAMEWORK = ("rest_framework", "drf_spectacular", "django_filters")

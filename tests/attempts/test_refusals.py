@@ -80,7 +80,7 @@ def test_a_save_that_finds_the_time_up_is_recorded_as_such(student_client, exam_
 
 
 def test_staff_reading_an_ended_attempt_is_not_recorded(client_for, ended):
-    staff = UserFactory(staff=True, permissions=["attempts.view_attempt"])
+    staff = UserFactory(is_staff=True, permissions=["attempts.view_attempt"])
     attempt, _ = ended
     assert client_for(staff).get(attempt["questions_url"]).status_code == 409
     assert refusals() == []
