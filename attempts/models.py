@@ -104,6 +104,14 @@ class AttemptItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["attempt", "question"], name="question_once_per_attempt")
         ]
+        indexes = [
+            # The live page's answers saved per minute (attempts/live.py): the last 15 minutes' saves,
+            # an index range however many items all past exams hold. Saved items only: the rows an
+            # attempt's start writes (duration still empty) stay out of it.
+            models.Index(
+                fields=["modified"], condition=Q(duration__isnull=False), name="attemptitem_saved_modified"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.attempt} · Q{self.question_id}"

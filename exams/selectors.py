@@ -50,13 +50,13 @@ def students_who_may_see(exam: Exam) -> QuerySet[User]:
 
     Published and open to all: every active student. Published with batches: their members.
     Unpublished, or restricted with its batches all deleted: nobody. tests/exams/test_selectors.py
-    holds it to exams_visible_to on every kind of exam. The exam's own conditions are subqueries that
-    do not depend on the student, so the database reads them once, not once per student.
+    holds it to exams_visible_to on every kind of exam. No subquery depends on the student: the
+    database reads the exam's conditions and its batches' members once, not once per student.
     """
     published = Exam.objects.filter(pk=exam.pk, published=True)
-    in_its_batches = Batch.objects.filter(exams=exam.pk, students=OuterRef("pk"))
+    members = User.batches.through.objects.filter(batch__exams=exam.pk).values("user_id")
     return User.objects.filter(is_active=True, is_staff=False).filter(
-        Exists(published) & (Exists(published.filter(_open_to_all())) | Exists(in_its_batches))
+        Exists(published) & (Exists(published.filter(_open_to_all())) | Q(pk__in=members))
     )
 
 

@@ -111,7 +111,7 @@ class TestFigures:
         assert [(a.pk, a.answered, a.remaining) for a in rows] == [
             # A 30-minute exam; each gap between requests is charged at most the 90 s grace.
             (attempts["s4"].pk, 0, minutes(28)),  # 1:30 to the heartbeat, 0:30 since
-            (attempts["s5"].pk, 1, minutes(27)),  # started before s2: 1:30 + 1:30
+            (attempts["s5"].pk, 1, minutes(27)),  # created before s2: 1:30 + 1:30
             (attempts["s2"].pk, 1, minutes(27)),  # 1:30 + 1:30
             (attempts["s3"].pk, 2, minutes(25)),  # 1:00 + 1:30 + 1:30 + 1:00
         ]
