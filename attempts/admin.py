@@ -16,7 +16,7 @@ from exams.models import Exam
 
 from . import errors
 from .admin_pages import exam_analytics_view, exam_essays_view, exam_live_view
-from .models import Attempt, AttemptItem
+from .models import Attempt, AttemptItem, RefusedRequest
 from .services import attempt_end, attempt_rescore
 
 
@@ -145,6 +145,37 @@ class AttemptAdmin(admin.ModelAdmin):
                 skipped += 1
         note = f"; skipped {skipped} still running (end them first)" if skipped else ""
         self.message_user(request, f"Re-scored {rescored} completed attempt(s){note}.", messages.SUCCESS)
+
+
+@admin.register(RefusedRequest)
+class RefusedRequestAdmin(admin.ModelAdmin):
+    """Every request refused because its attempt had ended: what a student's app sent and lost.
+
+    Written by the student API as it answers the 409 (attempts/refusals.py); the exam's live page
+    shows the latest ten, this list all of them. Read-only.
+    """
+
+    list_display = ["at", "user", "exam", "action", "code", "attempt_link"]
+    list_select_related = ["user", "exam"]
+    list_filter = ["exam", "action", "code", "at"]
+    search_fields = ["user__username", "user__email"]
+    date_hierarchy = "at"
+    fields = ["at", "user", "exam", "attempt", "action", "code"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="attempt")
+    def attempt_link(self, refusal):
+        return format_html(
+            '<a href="{}">#{}</a>',
+            reverse("admin:attempts_attempt_change", args=[refusal.attempt_id]),
+            refusal.attempt_id,
+        )
 
 
 class ExamWithResultsAdmin(ExamAdmin):

@@ -7,11 +7,15 @@ import pytest
 import time_machine
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
 
 from attempts.choices import AttemptState, RefusalCode, RefusedAction
 from attempts.models import Attempt, RefusedRequest
+from attempts.refusals import refusal_record
+from tests.admin_cases import AdminSmokeCases
 from tests.attempts.test_lifecycle_api import _soon, act, answer, begin, ok, questions
-from tests.factories import UserFactory
+from tests.factories import AttemptFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -116,3 +120,32 @@ def test_a_failed_record_still_answers_409_and_keeps_the_end_the_request_made(
     assert (stored.state, stored.time_taken) == (AttemptState.COMPLETED, timedelta(minutes=2))
     assert refusals() == []
     assert "Could not record the refused save" in caplog.text
+
+
+class TestRefusedRequestAdmin(AdminSmokeCases):
+    model = RefusedRequest
+    # Written by the student API as it refuses, never typed in.
+    add_status = 403
+    many_rows = 20
+
+    def make_row(self):
+        attempt = AttemptFactory(completed=True)
+        return refusal_record(
+            attempt=attempt, code=RefusalCode.ATTEMPT_COMPLETED, action=RefusedAction.SAVE, at=timezone.now()
+        )
+
+    def changelist_queries(self, row):
+        return [
+            f"exam__id__exact={row.exam_id}",
+            f"action__exact={RefusedAction.SAVE}",
+            f"code__exact={RefusalCode.ATTEMPT_COMPLETED}",
+            f"q={row.user.username}",
+            f"at__year={timezone.localtime(row.at).year}&at__month={timezone.localtime(row.at).month}",
+        ]
+
+    def test_rows_link_their_attempt_and_nothing_is_editable(self, browser):
+        row = self.make_row()
+        changelist = browser.get(self.admin_url("changelist")).content.decode()
+        assert f'href="{reverse("admin:attempts_attempt_change", args=[row.attempt_id])}"' in changelist
+        response = browser.post(self.admin_url("change", row.pk), {"code": RefusalCode.TIME_UP})
+        assert response.status_code == 403
