@@ -1,6 +1,8 @@
 """An exam as it is being written, for the staff's live page: five queries whatever the number of
 attempts (who may take it, the attempts' headcount, answers saved per minute, the least progress,
-the latest refusals), each an aggregate or a short indexed list; nothing loops over attempts.
+the latest refusals), each an aggregate or a short indexed list; nothing loops over attempts. Their
+cost follows what the exam is doing (its attempts, its running attempts' items, the items saved in
+the last 15 minutes), not how many past exams the tables hold: bench/live_page.py measures it.
 
 Worked example: 40 students may take the exam; 25 have an attempt, 3 of them ended; of the 22 still
 open, 18 sent a request in the last 2 minutes: started 25, writing now 18, quiet 4, completed 3,
