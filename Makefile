@@ -7,6 +7,8 @@ BASE_PYTHON ?= $(shell for p in python3.11 python3; do \
 	&& { echo $$p; break; }; done)
 # Extra arguments for pytest: make test PYTEST_ARGS="-k attempts -x"
 PYTEST_ARGS ?=
+# Where `make run` serves: make run ADDRESS=0.0.0.0:8000 for other devices (add the machine's address
+# to ALLOWED_HOSTS). seed_demo reads it too, to print the addresses to open.
 ADDRESS ?= 127.0.0.1:8000
 
 .PHONY: install run test lint
@@ -23,7 +25,7 @@ $(VENV)/.installed: pyproject.toml
 
 run: install
 	$(PYTHON) manage.py migrate
-	$(PYTHON) manage.py seed_demo
+	ADDRESS=$(ADDRESS) $(PYTHON) manage.py seed_demo
 	$(PYTHON) manage.py runserver $(ADDRESS)
 
 test: install

@@ -8,13 +8,14 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
 
 from exams.admin import ExamAdmin
 from exams.models import Exam
 
-from .admin_pages import exam_analytics_view, exam_essays_view
-from .models import Attempt, AttemptItem
+from .admin_pages import exam_analytics_view, exam_essays_view, exam_live_view
+from .models import Attempt, AttemptItem, RefusedRequest
 from .services import EachOutcome, attempts_end, attempts_rescore
 
 
@@ -145,10 +146,41 @@ class AttemptAdmin(admin.ModelAdmin):
         )
 
 
-class ExamWithResultsAdmin(ExamAdmin):
-    """The exam's admin, with its essay-marking and analytics pages and a link to the analytics."""
+@admin.register(RefusedRequest)
+class RefusedRequestAdmin(admin.ModelAdmin):
+    """Every request refused because its attempt had ended: what a student's app sent and lost.
 
-    list_display = [*ExamAdmin.list_display, "analytics_link"]
+    Written by the student API as it answers the 409 (attempts/refusals.py); the exam's live page
+    shows the latest ten, this list all of them. Read-only.
+    """
+
+    list_display = ["at", "user", "exam", "action", "code", "attempt_link"]
+    list_select_related = ["user", "exam"]
+    list_filter = ["exam", "action", "code", "at"]
+    search_fields = ["user__username", "user__email"]
+    date_hierarchy = "at"
+    fields = ["at", "user", "exam", "attempt", "action", "code"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="attempt")
+    def attempt_link(self, refusal):
+        return format_html(
+            '<a href="{}">#{}</a>',
+            reverse("admin:attempts_attempt_change", args=[refusal.attempt_id]),
+            refusal.attempt_id,
+        )
+
+
+class ExamWithResultsAdmin(ExamAdmin):
+    """The exam's admin, with its essay-marking, analytics and live pages, and links to the last two."""
+
+    list_display = [*ExamAdmin.list_display, "analytics_link", "live_link"]
 
     def get_urls(self):
         exam_page = "<path:object_id>/{}/"
@@ -163,6 +195,11 @@ class ExamWithResultsAdmin(ExamAdmin):
                 self.admin_site.admin_view(self.analytics_view),
                 name="exams_exam_analytics",
             ),
+            path(
+                exam_page.format("live"),
+                self.admin_site.admin_view(self.live_view),
+                name="exams_exam_live",
+            ),
             *super().get_urls(),
         ]
 
@@ -171,6 +208,9 @@ class ExamWithResultsAdmin(ExamAdmin):
 
     def analytics_view(self, request, object_id):
         return self._exam_page(request, object_id, exam_analytics_view)
+
+    def live_view(self, request, object_id):
+        return self._exam_page(request, object_id, exam_live_view)
 
     def _exam_page(self, request, object_id, view):
         exam = self.get_object(request, unquote(object_id))
@@ -185,6 +225,13 @@ class ExamWithResultsAdmin(ExamAdmin):
         return format_html(
             '<a href="{}">Analytics</a>', reverse("admin:exams_exam_analytics", args=[exam.pk])
         )
+
+    @admin.display(description="exam day")
+    def live_link(self, exam):
+        """A link to the live page while the exam is open; its change page links to it at any time."""
+        if not exam.is_open(timezone.now()):
+            return "–"
+        return format_html('<a href="{}">Live</a>', reverse("admin:exams_exam_live", args=[exam.pk]))
 
 
 admin.site.unregister(Exam)

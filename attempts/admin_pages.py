@@ -1,7 +1,7 @@
-"""An exam's result pages in the staff console: essay marking and analytics.
+"""An exam's result pages in the staff console: essay marking, analytics and the exam-day live view.
 
-They are pages of the exam (/admin/exams/exam/<id>/essays/, .../analytics/), added to the exam's
-admin by attempts/admin.py, and read and write attempts through the selectors and services.
+They are pages of the exam (/admin/exams/exam/<id>/essays/, .../analytics/, .../live/), added to the
+exam's admin by attempts/admin.py, and read and write attempts through the selectors and services.
 """
 
 from django.contrib import messages
@@ -9,14 +9,17 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
+from django.utils import timezone
 
 from testpress.admin_charts import bar_chart
 from testpress.errors import DomainError
 
-from . import analytics
+from . import analytics, live
 from .selectors import pending_essays
 from .services import item_mark_essay
 
+# The live page reloads itself this often (a meta refresh: no script).
+LIVE_REFRESH_SECONDS = 10
 # Essays listed on one marking page, oldest completed attempt first.
 ESSAYS_PER_PAGE = 50
 MARKS_INPUT = "marks-"
@@ -151,3 +154,55 @@ def exam_analytics_view(model_admin, request, exam):
         "charts": charts,
     }
     return TemplateResponse(request, "admin/exams/exam/analytics.html", context)
+
+
+def exam_live_view(model_admin, request, exam):
+    """Exam day at a glance, reloading itself: who is writing, how fast answers come, who lags, and
+    the requests refused because their attempt had ended. Five queries whatever the attempts.
+
+    Staff who may view the exam and its attempts (attempts.view_attempt) only.
+    """
+    if not request.user.has_perm("attempts.view_attempt"):
+        raise PermissionDenied
+    now = timezone.now()
+    minutes = live.saves_per_minute(exam, now=now)
+    chart = bar_chart(
+        slug="saves-per-minute",
+        title=f"Answers saved per minute, last {live.SAVES_MINUTES} minutes",
+        x_label="Minute",
+        y_label="Answers saved",
+        points=[
+            (
+                f"{timezone.localtime(m.start):%H:%M}",
+                m.saves,
+                f"{timezone.localtime(m.start):%H:%M}: {m.saves} answer(s) saved",
+            )
+            for m in minutes
+        ],
+    )
+    least_progress = live.least_progress(exam, now=now)
+    for attempt in least_progress:
+        attempt.time_left = "untimed" if attempt.remaining is None else _clock(attempt.remaining)
+    context = {
+        **model_admin.admin_site.each_context(request),
+        "title": f"Live: {exam}",
+        "opts": model_admin.opts,
+        "original": exam,
+        "now": now,
+        "is_open": exam.is_open(now),
+        "has_started": exam.has_started(now),
+        "refresh_seconds": LIVE_REFRESH_SECONDS,
+        "writing_minutes": int(live.WRITING_WINDOW.total_seconds() // 60),
+        "headcount": live.headcount(exam, now=now),
+        "saves_chart": chart,
+        "saves_total": sum(m.saves for m in minutes),
+        "least_progress": least_progress,
+        "refusals": live.latest_refusals(exam),
+    }
+    return TemplateResponse(request, "admin/exams/exam/live.html", context)
+
+
+def _clock(duration) -> str:
+    """0:12:05 for twelve minutes and five seconds (fractions of a second dropped)."""
+    seconds = int(duration.total_seconds())
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"

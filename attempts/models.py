@@ -6,7 +6,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from .choices import OPEN_STATES, AttemptResult, AttemptState, ItemResult
+from .choices import OPEN_STATES, AttemptResult, AttemptState, ItemResult, RefusalCode, RefusedAction
 
 # A ranked attempt is a completed first attempt: ranks and percentiles count these by score. RANKED
 # says it in SQL, Attempt.is_ranked for one instance; tests/attempts/test_tallies.py keeps them equal.
@@ -110,6 +110,14 @@ class AttemptItem(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["attempt", "question"], name="question_once_per_attempt")
         ]
+        indexes = [
+            # The live page's answers saved per minute (attempts/live.py): the last 15 minutes' saves,
+            # an index range however many items all past exams hold. Saved items only: the rows an
+            # attempt's start writes (duration still empty) stay out of it.
+            models.Index(
+                fields=["modified"], condition=Q(duration__isnull=False), name="attemptitem_saved_modified"
+            ),
+        ]
 
     def __str__(self):
         return f"{self.attempt} · Q{self.question_id}"
@@ -134,3 +142,35 @@ class ScoreTally(models.Model):
 
     def __str__(self):
         return f"{self.exam_id}: {self.count} × {self.score}"
+
+
+class RefusedRequest(models.Model):
+    """A student's request on an attempt refused because the attempt had ended (a 409).
+
+    An app that goes on saving after the end loses those answers: staff watching the exam see these
+    on its live page. One row per refused request, written by the student API's attempt views
+    (attempts/refusals.py); nothing on the exam-day path reads them.
+
+    The foreign keys have no database constraint: PostgreSQL checks them at the request's commit,
+    after the savepoint that guards the insert, so an attempt deleted meanwhile would fail the
+    request the row only records. Django still deletes these rows with their attempt, exam or user.
+    """
+
+    attempt = models.ForeignKey(
+        Attempt, on_delete=models.CASCADE, related_name="refusals", db_constraint=False
+    )
+    # The attempt's, copied so that an exam's latest refusals are one index scan (refused_exam_at).
+    exam = models.ForeignKey("exams.Exam", on_delete=models.CASCADE, related_name="+", db_constraint=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_constraint=False
+    )
+    code = models.CharField(max_length=32, choices=RefusalCode.choices)
+    action = models.CharField(max_length=16, choices=RefusedAction.choices)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["exam", "-at"], name="refused_exam_at")]
+
+    def __str__(self):
+        return f"{self.get_action_display()} refused on attempt {self.attempt_id} at {self.at:%H:%M:%S}"

@@ -7,7 +7,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Count, Q
 
-from .choices import Difficulty, ExamType, QuestionType
+from .choices import Difficulty, ExamType, QuestionType, TemplateType
 from .html import clean_html, html_to_text
 
 MARKS = {"max_digits": 7, "decimal_places": 2, "validators": [MinValueValidator(Decimal("0"))]}
@@ -66,7 +66,11 @@ class Exam(models.Model):
     pass_percentage = models.DecimalField(
         max_digits=5, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
     )
-    template_type = models.PositiveSmallIntegerField(default=1)
+    template_type = models.PositiveSmallIntegerField(
+        choices=TemplateType.choices,
+        default=TemplateType.STANDARD,
+        help_text="The exam screen the student apps show it in; they read the code (template_type).",
+    )
     allow_retake = models.BooleanField(default=True)
     max_retakes = models.IntegerField(
         null=True, blank=True, help_text="Retakes allowed after the first attempt; empty or -1 for unlimited."

@@ -11,7 +11,7 @@ from decimal import Decimal
 from django.db.models import Case, DecimalField, Exists, F, OuterRef, Q, QuerySet, Subquery, Sum, Value, When
 from django.db.models.functions import Coalesce
 
-from accounts.models import Batch
+from accounts.models import Batch, User
 from testpress.queries import subquery_count
 
 from .models import Exam, ExamQuestion, Subject
@@ -37,8 +37,27 @@ def exams_visible_to(user) -> QuerySet[Exam]:
     if sees_every_exam(user):
         return Exam.objects.all()
     limited = Batch.objects.filter(exams=OuterRef("pk"))
-    open_to_all = Q(restricted_to_batches=False) & ~Exists(limited)
-    return Exam.objects.filter(Q(published=True) & (open_to_all | Exists(limited.filter(students=user))))
+    return Exam.objects.filter(Q(published=True) & (_open_to_all() | Exists(limited.filter(students=user))))
+
+
+def _open_to_all() -> Q:
+    """An exam not restricted to batches and holding none: every student sees it once published."""
+    return Q(restricted_to_batches=False) & ~Exists(Batch.objects.filter(exams=OuterRef("pk")))
+
+
+def students_who_may_see(exam: Exam) -> QuerySet[User]:
+    """exams_visible_to read the other way: the students (active, not staff) who see `exam`.
+
+    Published and open to all: every active student. Published with batches: their members.
+    Unpublished, or restricted with its batches all deleted: nobody. tests/exams/test_selectors.py
+    holds it to exams_visible_to on every kind of exam. No subquery depends on the student: the
+    database reads the exam's conditions and its batches' members once, not once per student.
+    """
+    published = Exam.objects.filter(pk=exam.pk, published=True)
+    members = User.batches.through.objects.filter(batch__exams=exam.pk).values("user_id")
+    return User.objects.filter(is_active=True, is_staff=False).filter(
+        Exists(published) & (Exists(published.filter(_open_to_all())) | Q(pk__in=members))
+    )
 
 
 def exams_left_without_batches(batch_ids: Iterable[int]) -> QuerySet[Exam]:

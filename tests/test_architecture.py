@@ -22,9 +22,11 @@ DOMAIN_MODULES = {
     "scoring",
     "timing",
     "tallies",
+    "refusals",
     "errors",
     "choices",
     "analytics",
+    "live",
     "signals",
 }
 WEB_FRAMEWORK = ("rest_framework", "drf_spectacular", "django_filters")

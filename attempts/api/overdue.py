@@ -34,6 +34,7 @@ class OverdueFirstMixin:
         return bool(overdue)
 
     def as_of_now(self, load: Callable[[], Attempt]) -> Attempt:
-        """load(), read again after completing the attempt if it was overdue."""
+        """load(), read again after completing the attempt if it was overdue (self.ended_overdue)."""
         attempt = load()
-        return load() if self.end_any_overdue([attempt]) else attempt
+        self.ended_overdue = self.end_any_overdue([attempt])
+        return load() if self.ended_overdue else attempt

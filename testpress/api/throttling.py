@@ -1,18 +1,61 @@
 """Request rates: reads and writes per user, failed logins per username at an address and per address.
 
-Counts live in the default cache (`CACHE_URL`: Redis in production), so every app server shares them.
+Counts live in the default cache (`CACHE_URL`: Redis in production), so every app server shares them;
+when it is unreachable requests go through, with one warning a minute in the log (CacheOutageLog).
 Rates come from `REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]`, read on each request so that a test may
 change them with `override_settings`; a rate of `None` switches its throttle off.
 """
 
 import hashlib
 import logging
+import threading
+import time
 
 from rest_framework.permissions import SAFE_METHODS
 from rest_framework.settings import api_settings
 from rest_framework.throttling import BaseThrottle, SimpleRateThrottle
 
 logger = logging.getLogger("testpress.api")
+
+# At most one warning in this many seconds per process while the cache is unreachable.
+CACHE_WARNING_INTERVAL = 60.0
+
+
+class CacheOutageLog:
+    """Says that the throttles' cache is unreachable once a minute, not once per request.
+
+    With Redis down every request meets the error; a traceback each would bury the log on exam
+    day. The first failure is logged at once (one line, no traceback); later ones within the
+    interval are only counted, and the next warning says how many there were.
+    """
+
+    def __init__(self, interval: float = CACHE_WARNING_INTERVAL, clock=time.monotonic):
+        self.interval = interval
+        self.clock = clock
+        self.lock = threading.Lock()
+        self.last_warned: float | None = None
+        self.unreported = 0
+
+    def warn(self, scope: str, consequence: str, exc: Exception) -> None:
+        with self.lock:
+            now = self.clock()
+            if self.last_warned is not None and now - self.last_warned < self.interval:
+                self.unreported += 1
+                return
+            unreported, self.unreported, self.last_warned = self.unreported, 0, now
+        logger.warning(
+            "Throttle cache unreachable (%s: %s): throttle %s %s; %d more such request(s) since the last "
+            "warning; the next warning comes in %d s at the earliest",
+            type(exc).__name__,
+            exc,
+            scope,
+            consequence,
+            unreported,
+            self.interval,
+        )
+
+
+cache_outage = CacheOutageLog()
 
 
 def count_in_window(cache, key: str, seconds: int) -> tuple[int, float]:
@@ -87,9 +130,9 @@ class _Throttle(SimpleRateThrottle):
             return True
         try:
             count, self.seconds_left = count_in_window(self.cache, key, self.duration)
-        except Exception:
+        except Exception as exc:
             # An exam must not stop because Redis did: serve unthrottled and say so in the log.
-            logger.exception("Throttle %s could not reach the cache; request let through", self.scope)
+            cache_outage.warn(self.scope, "let the request through", exc)
             return True
         return count <= self.num_requests
 
@@ -146,8 +189,8 @@ class FailedLoginThrottle(_Throttle):
             return True
         try:
             self.history = self._recent(self.key)
-        except Exception:
-            logger.exception("Throttle %s could not reach the cache; login let through", self.scope)
+        except Exception as exc:
+            cache_outage.warn(self.scope, "let the login through", exc)
             return True
         if len(self.history) >= self.num_requests:
             return self.throttle_failure()
@@ -161,8 +204,8 @@ class FailedLoginThrottle(_Throttle):
             history = self._recent(key)
             history.insert(0, self.now)
             self.cache.set(key, history, self.duration)
-        except Exception:
-            logger.exception("Throttle %s could not record a failed login", self.scope)
+        except Exception as exc:
+            cache_outage.warn(self.scope, "did not count a failed login", exc)
 
     def _recent(self, key: str) -> list[float]:
         self.now = self.timer()

@@ -18,11 +18,14 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 PUBLIC_DEV_SECRET_KEY = "insecure-dev-key-change-me-for-any-deployment-0123456789"
 SECRET_KEY = env("SECRET_KEY", default=PUBLIC_DEV_SECRET_KEY)
 DEBUG = env.bool("DEBUG", default=False)
+# prod.py says True: commands that write demo data (seed_demo) refuse to run without --force there.
+PRODUCTION = False
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # django.contrib.admin with the product's name on it (testpress/admin_site.py).
+    "testpress.admin_site.BrandedAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -6,6 +6,7 @@ from .base import *  # noqa: F403
 from .base import REST_FRAMEWORK, SIMPLE_JWT, env, refuse_public_keys
 
 DEBUG = False
+PRODUCTION = True
 SECRET_KEY = env("SECRET_KEY")
 
 # Tokens are signed with their own key when one is given, else with SECRET_KEY; never with base's default.

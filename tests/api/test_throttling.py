@@ -1,5 +1,6 @@
 """Throttles: refused logins per username and per address, reads and writes per user, shared cache."""
 
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -7,12 +8,14 @@ import pytest
 import redis
 import time_machine
 from django.core.cache import cache
+from django.core.cache.backends.base import BaseCache
 from django.test import override_settings
 from django.urls import path
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from testpress.api import throttling
 from testpress.urls import urlpatterns as project_urlpatterns
 from tests.factories import UserFactory
 
@@ -248,3 +251,76 @@ class TestThrottleStore:
             assert student_client.put("/api/test/answer/").status_code == 200
             assert student_client.get(EXAMS).status_code == 200
             assert login(student_client, "nobody").status_code == 400
+
+
+class UnreachableCache(BaseCache):
+    """A cache whose server is down: every call raises, as Django's Redis backend does with Redis stopped."""
+
+    def __init__(self, location, params):
+        super().__init__(params)
+
+    def _down(self, *args, **kwargs):
+        raise ConnectionError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    add = get = set = touch = delete = has_key = incr = clear = _down
+
+
+@pytest.mark.django_db
+@pytest.mark.urls(__name__)
+class TestCacheOutageLog:
+    @pytest.fixture
+    def clock(self, monkeypatch):
+        """A fresh once-a-minute log (this process may have warned already) on a clock the test moves."""
+        now = [1000.0]
+        monkeypatch.setattr(throttling, "cache_outage", throttling.CacheOutageLog(clock=lambda: now[0]))
+        return now
+
+    @pytest.fixture
+    def cache_down(self):
+        backend = {"default": {"BACKEND": f"{__name__}.UnreachableCache"}}
+        with override_settings(CACHES=backend):
+            yield
+
+    @staticmethod
+    def warnings(caplog) -> list[logging.LogRecord]:
+        return [r for r in caplog.records if r.name == "testpress.api"]
+
+    def test_one_warning_a_minute_without_a_traceback_while_every_request_goes_through(
+        self, student_client, rates, clock, cache_down, caplog
+    ):
+        rates(write="100/min", read="100/min", login_username_ip="10/min", login_ip="100/min")
+        caplog.set_level(logging.WARNING, logger="testpress.api")
+        for _ in range(5):
+            assert student_client.put("/api/test/answer/").status_code == 200
+        assert student_client.get(EXAMS).status_code == 200
+        # A wrong password: both login throttles look, then both fail to count it.
+        assert login(student_client, "testpress", password="wrong").status_code == 400
+        [first] = self.warnings(caplog)
+        assert first.levelno == logging.WARNING
+        assert first.exc_info is None
+        message = first.getMessage()
+        assert message.startswith("Throttle cache unreachable (ConnectionError: Error 111 connecting")
+        assert "throttle write let the request through; 0 more such request(s)" in message
+
+        clock[0] += 59
+        assert student_client.put("/api/test/answer/").status_code == 200
+        assert len(self.warnings(caplog)) == 1
+
+        clock[0] += 2
+        assert student_client.get(EXAMS).status_code == 200
+        first, second = self.warnings(caplog)
+        # 4 writes, 1 read, 2 looks and 2 counts at login, 1 write: 10 met the outage unreported.
+        assert "throttle read let the request through; 10 more such request(s)" in second.getMessage()
+
+    def test_the_log_speaks_again_only_once_the_interval_has_passed(self, monkeypatch):
+        now = [0.0]
+        log = throttling.CacheOutageLog(interval=60, clock=lambda: now[0])
+        unreported_counts = []
+        monkeypatch.setattr(
+            throttling.logger, "warning", lambda message, *args: unreported_counts.append(args[4])
+        )
+        for second in (0, 1, 30, 59.9, 60, 61, 119.9, 120.5):
+            now[0] = second
+            log.warn("read", "let the request through", ConnectionError("down"))
+        # Warned at 0, 60 (after 1, 30 and 59.9) and 120.5 (after 61 and 119.9).
+        assert unreported_counts == [0, 3, 2]

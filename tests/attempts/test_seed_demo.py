@@ -2,14 +2,16 @@
 
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 from accounts.models import User
 from attempts.choices import AttemptState, ItemResult
 from attempts.models import Attempt
 from exams.models import Exam
+from tests.factories import AttemptFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -98,3 +100,73 @@ def test_demo_scores_are_the_engines_not_typed_in(demo):
         assert attempt.score == sum((i.marks or Decimal(0) for i in items), Decimal(0))
         assert attempt.correct_count == sum(i.result == ItemResult.CORRECT for i in items)
         assert attempt.pending_count == sum(i.result == ItemResult.PENDING for i in items)
+
+
+class TestUnderProductionSettings:
+    def test_it_refuses_to_run_and_writes_nothing(self, settings):
+        settings.PRODUCTION = True
+        with pytest.raises(CommandError, match="production settings.*--force"):
+            call_command("seed_demo", stdout=StringIO())
+        assert not User.objects.exists()
+
+    def test_force_runs_it_anyway(self, settings):
+        settings.PRODUCTION = True
+        call_command("seed_demo", "--force", stdout=StringIO())
+        assert User.objects.filter(username="admin", is_superuser=True).exists()
+
+
+@pytest.mark.parametrize(
+    ("address", "url"),
+    [
+        (None, "http://127.0.0.1:8000/"),
+        ("0.0.0.0:8000", "http://127.0.0.1:8000/"),
+        ("8001", "http://127.0.0.1:8001/"),
+        ("localhost:9000", "http://localhost:9000/"),
+        ("192.168.1.20:8000", "http://192.168.1.20:8000/"),
+        ("[::]:8000", "http://[::1]:8000/"),
+    ],
+)
+def test_it_prints_the_addresses_of_the_server_make_run_starts(address, url, monkeypatch):
+    """`make run ADDRESS=...` passes ADDRESS to seed_demo as to runserver (see the Makefile)."""
+    if address is None:
+        monkeypatch.delenv("ADDRESS", raising=False)
+    else:
+        monkeypatch.setenv("ADDRESS", address)
+    out = StringIO()
+    call_command("seed_demo", stdout=out)
+    printed = out.getvalue()
+    assert f"staff console   {url}admin/\n" in printed
+    assert f"student API     {url}api/v2.1/\n" in printed
+    assert ("other devices" in printed) == (address in ("0.0.0.0:8000", "[::]:8000"))
+
+
+def test_make_run_hands_its_address_to_seed_demo_and_runserver():
+    makefile = (Path(__file__).resolve().parents[2] / "Makefile").read_text()
+    assert "\tADDRESS=$(ADDRESS) $(PYTHON) manage.py seed_demo\n" in makefile
+    assert "\t$(PYTHON) manage.py runserver $(ADDRESS)\n" in makefile
+
+
+class TestResetAttempts:
+    """The README's walkthrough takes testpress's available exam; --reset-attempts gives it back."""
+
+    def test_the_walkthrough_exam_is_available_again_and_the_tallies_agree(self, demo, client_for):
+        client = client_for(User.objects.get(username="testpress"))
+        available = client.get("/api/v2.1/exams/available/").json()["results"]
+        assert [exam["slug"] for exam in available] == ["quantitative-aptitude-mock-1"]
+        seeded = Attempt.objects.count()
+        assert client.post(available[0]["attempts_url"]).status_code == 201
+        assert client.get("/api/v2.1/exams/available/").json()["results"] == []
+
+        out = StringIO()
+        call_command("seed_demo", "--reset-attempts", stdout=out)
+        assert f"Deleted {seeded + 1} attempts of the demo users" in out.getvalue()
+        assert slugs(client.get("/api/v2.1/exams/available/")) == {"quantitative-aptitude-mock-1"}
+        assert Attempt.objects.count() == seeded
+        call_command("check_score_tallies", stdout=StringIO())  # CommandError on a drift
+
+    def test_attempts_of_other_users_are_kept(self, demo):
+        outsider = UserFactory()
+        exam = Exam.objects.get(slug="quantitative-aptitude-mock-1")
+        AttemptFactory(exam=exam, user=outsider, completed=True)
+        call_command("seed_demo", "--reset-attempts", stdout=StringIO())
+        assert Attempt.objects.filter(user=outsider).count() == 1

@@ -10,7 +10,7 @@ from attempts.choices import AttemptState
 from attempts.selectors import exam_for_user, exam_list, exams_in_user_state
 from exams.errors import ExamNotAvailable, ExamNotFound
 from exams.models import Exam
-from exams.selectors import exams_left_without_batches, exams_visible_to
+from exams.selectors import exams_left_without_batches, exams_visible_to, students_who_may_see
 from tests.factories import AttemptFactory, BatchFactory, ExamFactory, ExamQuestionFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -107,6 +107,58 @@ class TestDeletingTheBatchesOfAnExam:
         exam = ExamFactory()
         BatchFactory().delete()
         assert list(exams_visible_to(student)) == [exam]
+
+
+class TestStudentsWhoMaySee:
+    """exams_visible_to read the other way round, held to it on every kind of exam."""
+
+    @pytest.fixture
+    def world(self):
+        morning, evening, doomed = BatchFactory(), BatchFactory(), BatchFactory()
+        students = {
+            "morning": UserFactory(batches=[morning]),
+            "evening": UserFactory(batches=[evening]),
+            "both": UserFactory(batches=[morning, evening]),
+            "none": UserFactory(),
+            "inactive morning": UserFactory(batches=[morning], is_active=False),
+            "inactive": UserFactory(is_active=False),
+        }
+        UserFactory(staff=True, batches=[morning])  # staff are not students, whatever their batches
+        flag_off = ExamFactory(batches=[evening])
+        Exam.objects.filter(pk=flag_off.pk).update(restricted_to_batches=False)
+        exams = {
+            "open to all": ExamFactory(),
+            "unpublished": ExamFactory(published=False),
+            "morning": ExamFactory(batches=[morning]),
+            "morning and evening": ExamFactory(batches=[morning, evening]),
+            "unpublished morning": ExamFactory(published=False, batches=[morning]),
+            "batch deleted": ExamFactory(batches=[doomed]),
+            "evening, flag off": Exam.objects.get(pk=flag_off.pk),
+        }
+        doomed.delete()
+        return students, exams
+
+    def test_each_exam_is_seen_by_the_students_exams_visible_to_shows_it_to(self, world):
+        students, exams = world
+        for name, exam in exams.items():
+            expected = {
+                student.username
+                for student in students.values()
+                if student.is_active and exams_visible_to(student).filter(pk=exam.pk).exists()
+            }
+            assert set(students_who_may_see(exam).values_list("username", flat=True)) == expected, name
+
+    def test_who_that_is(self, world):
+        students, exams = world
+
+        def who(name):
+            return {s for s, user in students.items() if students_who_may_see(exams[name]).filter(pk=user.pk)}
+
+        assert who("open to all") == {"morning", "evening", "both", "none"}
+        assert who("morning") == {"morning", "both"}
+        assert who("morning and evening") == {"morning", "evening", "both"}
+        assert who("evening, flag off") == {"evening", "both"}
+        assert who("unpublished") == who("unpublished morning") == who("batch deleted") == set()
 
 
 class TestExamsLeftWithoutBatches:

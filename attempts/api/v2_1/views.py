@@ -13,10 +13,12 @@ from rest_framework import generics, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from attempts import services
+from attempts import errors, services
 from attempts.api.overdue import OverdueFirstMixin
+from attempts.choices import RefusalCode, RefusedAction
 from attempts.filtersets import AttemptFilterSet, ExamAttemptFilterSet, ExamFilterSet, ExamListFilterSet
 from attempts.models import Attempt, AttemptItem
+from attempts.refusals import refusal_record
 from attempts.selectors import (
     EXAM_STATES,
     attempt_detail,
@@ -125,6 +127,13 @@ class AttemptViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelV
     serializer_class = AttemptSerializer
     filterset_class = AttemptFilterSet
     lookup_value_regex = r"[0-9]+"
+    # The actions a 409 attempt_completed is recorded for (attempts/refusals.py), as what they asked.
+    refused_actions = {
+        "question": RefusedAction.SAVE,
+        "questions": RefusedAction.QUESTIONS,
+        "start": RefusedAction.START,
+        "end": RefusedAction.END,
+    }
 
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
@@ -145,7 +154,24 @@ class AttemptViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelV
         """The attempt in the path as of now; `acting` requires it to be the user's own."""
         user, pk = self.request.user, int(self.kwargs["pk"])
         attempt = self.as_of_now(lambda: attempt_readable_by(user=user, pk=pk))
+        self.attempt_in_path = attempt
         return require_taker(attempt, user=user) if acting else attempt
+
+    def handle_exception(self, exc):
+        if isinstance(exc, errors.AttemptCompleted):
+            self._record_refusal(exc)
+        return super().handle_exception(exc)
+
+    def _record_refusal(self, exc: errors.AttemptCompleted) -> None:
+        """Record a 409 on an ended attempt for the exam's live page: the student's requests only
+        (staff reading an ended attempt's questions are not an app writing past the end)."""
+        attempt = getattr(self, "attempt_in_path", None)
+        action = self.refused_actions.get(self.action)
+        if attempt is None or action is None or attempt.user_id != self.request.user.pk:
+            return
+        time_up = isinstance(exc, errors.AttemptTimeUp) or getattr(self, "ended_overdue", False)
+        code = RefusalCode.TIME_UP if time_up else RefusalCode.ATTEMPT_COMPLETED
+        refusal_record(attempt=attempt, code=code, action=action, at=self.now)
 
     def _render(self, attempt: Attempt) -> Response:
         """The attempt after an action, printed as its detail is."""

@@ -2,27 +2,38 @@
 
 Every attempt is taken through the same services the API uses (create, save answers on the server
 clock, end), so the demo's scores, ranks and percentiles are computed, not typed in.
+
+    manage.py seed_demo                    # once, or again: nothing changes
+    manage.py seed_demo --reset-attempts   # the demo users' attempts taken afresh (walkthrough again)
+
+It refuses to run under production settings (settings.PRODUCTION) without --force: it makes a
+superuser whose password is "demo". The addresses it prints follow the ADDRESS variable that
+`make run` passes to runserver as well.
 """
 
+import os
 import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Batch
 from attempts import services
 from attempts.models import Attempt
-from exams.choices import Difficulty, QuestionType
+from exams.choices import Difficulty, QuestionType, TemplateType
 from exams.models import Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
 
 User = get_user_model()
 PASSWORD = "demo"
+# Where runserver listens unless ADDRESS says otherwise (the Makefile's default too).
+DEFAULT_ADDRESS = "127.0.0.1:8000"
 # The role of a demo user who holds every permission; staff with some hold a Group's.
 SUPERUSER = "superuser"
 
@@ -159,23 +170,83 @@ SUBJECT_PARENTS = {
 }
 
 
+# Hosts that mean "every interface" to runserver, and the loopback address that reaches each here.
+EVERY_INTERFACE = {"0.0.0.0": "127.0.0.1", "::": "::1"}
+
+
+def _host_and_port(address: str) -> tuple[str, str]:
+    """runserver's "[addr:]port": "8000", "0.0.0.0:8000", "[::]:8000", "localhost:9000"."""
+    host, _, port = address.strip().rpartition(":")
+    return host.strip("[]") or "127.0.0.1", port or "8000"
+
+
+def browse_url(address: str) -> str:
+    """The URL a browser on this machine opens for runserver listening at `address`.
+
+    A server listening on every interface is reached here at the loopback address:
+    "0.0.0.0:9000" gives http://127.0.0.1:9000/, "8000" http://127.0.0.1:8000/.
+    """
+    host, port = _host_and_port(address)
+    host = EVERY_INTERFACE.get(host, host)
+    return f"http://{f'[{host}]' if ':' in host else host}:{port}/"
+
+
 class Command(BaseCommand):
     help = "Create demo users, batches, courses, exams with questions, and scored attempts (idempotent)."
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--reset-attempts",
+            action="store_true",
+            help="Delete the demo users' attempts of the demo exams and take the demo's own again, so that "
+            "the walkthrough's exam is available to testpress once more.",
+        )
+        parser.add_argument(
+            "--force",
+            action="store_true",
+            help="Run under production settings too (it creates a superuser whose password is 'demo').",
+        )
+
     def handle(self, *args, **options):
+        if settings.PRODUCTION and not options["force"]:
+            raise CommandError(
+                f"These are production settings ({settings.SETTINGS_MODULE}): seed_demo would add demo "
+                f"users whose password is '{PASSWORD}', a superuser among them. Use --force if you mean it."
+            )
         now = timezone.now()
         with transaction.atomic():
             users = self._users()
             exams = self._exams(now, users)
+        if options["reset_attempts"]:
+            mine = Attempt.objects.filter(user__in=users.values(), exam__in=exams.values())
+            # Each deleted attempt leaves its score tally on the way out (attempts/signals.py).
+            _, deleted = mine.delete()
+            count = deleted.get(Attempt._meta.label, 0)
+            self.stdout.write(f"Deleted {count} attempts of the demo users; taking the demo's again.")
         self._attempts(now, users, exams)
-        self.stdout.write(self.style.SUCCESS("Demo data ready. Log in with:"))
-        self.stdout.write("  admin / demo       staff and superuser: http://127.0.0.1:8000/admin/")
+        self._print_welcome(os.environ.get("ADDRESS") or DEFAULT_ADDRESS)
+
+    def _print_welcome(self, address: str) -> None:
+        url = browse_url(address)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready. The server: {url}"))
+        self.stdout.write(f"  staff console   {url}admin/")
+        self.stdout.write(f"  student API     {url}api/v2.1/")
+        host, port = _host_and_port(address)
+        if host in EVERY_INTERFACE:
+            self.stdout.write(
+                f"  other devices   http://<this machine's address>:{port}/ (that address in ALLOWED_HOSTS)"
+            )
+        self.stdout.write("Log in with:")
+        self.stdout.write("  admin / demo       staff and superuser")
         self.stdout.write(
             "  teacher / demo     staff in the Teachers group: reads, enrols students, marks essays"
         )
         self.stdout.write("  testpress / demo   student, Morning batch")
         self.stdout.write("  demouser / demo    student, Evening batch")
         self.stdout.write("  student1..5 / demo more students, so ranks and percentiles mean something")
+        self.stdout.write(
+            "Take the demo's attempts afresh (the walkthrough again): manage.py seed_demo --reset-attempts"
+        )
 
     def _users(self) -> dict[str, User]:
         morning, _ = Batch.objects.get_or_create(name="Morning batch")
@@ -244,7 +315,7 @@ class Command(BaseCommand):
                 pass_percentage=Decimal("40"),
                 enable_ranks=True,
                 rank_publishing_date=now - timedelta(days=2),
-                template_type=2,
+                template_type=TemplateType.TEMPLATE_2,
                 description="Arithmetic and reasoning, 30 minutes, ¼ mark off for a wrong answer.",
                 sections=["Quantitative aptitude", "Reasoning"],
             ),
