@@ -113,6 +113,9 @@ EXPECTED = {
     "api/{version}/attempts/{pk}/review/subjects/": Entry(
         {"GET": OWNER_OR_STAFF_READ}, attempt_of("completed"), "PUT"
     ),
+    "api/{version}/me/": Entry(
+        {"GET": ANY_USER, "PATCH": ANY_USER}, refused="POST", bodies={"PATCH": {"first_name": "Renamed"}}
+    ),
     # The admin API (v2.5): staff holding the model's permissions only, whatever the method.
     "api/{version}/admin/attempts/": Entry({"GET": STAFF_ONLY}, refused="POST"),
     "api/{version}/admin/attempts/{pk}/": Entry({"GET": STAFF_ONLY}, attempt_of("others_completed"), "PATCH"),
