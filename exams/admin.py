@@ -137,7 +137,18 @@ class ExamAdmin(CountColumnsMixin, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["title", "slug", "course", "description", "published"]}),
         ("Who may take it", {"fields": ["restricted_to_batches", "batches"]}),
-        ("Schedule", {"fields": ["start_date", "end_date", "duration"]}),
+        (
+            "Schedule",
+            {
+                "fields": [
+                    "start_date",
+                    "end_date",
+                    "duration",
+                    "disable_attempt_resume",
+                    "allow_preemptive_section_ending",
+                ]
+            },
+        ),
         (
             "Marking",
             {

@@ -81,6 +81,18 @@ class Exam(models.Model):
     show_score = models.BooleanField(default=True)
     show_percentile = models.BooleanField(default=True)
     show_pass_or_fail = models.BooleanField(default=True)
+    disable_attempt_resume = models.BooleanField(
+        "strict timer",
+        default=False,
+        help_text=(
+            "The attempt's time runs from its start to start + duration (or the exam's end), whether or not "
+            "the student has the app open. Unticked, closing the app pauses the clock."
+        ),
+    )
+    # Stored and printed for the mobile clients; what it allows comes with sectional timing.
+    allow_preemptive_section_ending = models.BooleanField(
+        default=False, help_text="Whether a student may end a timed section before its time is up."
+    )
     published = models.BooleanField(default=False, db_index=True)
     # The fact that an exam is limited, kept apart from whom it is limited to: deleting its last
     # batch leaves it limited to nobody rather than open to everybody.

@@ -73,6 +73,11 @@ class ExamSerializer(serializers.ModelSerializer):
             "attempts_count",
             "paused_attempts_count",
             "languages",
+            "show_score",
+            "show_percentile",
+            "show_pass_or_fail",
+            "disable_attempt_resume",
+            "allow_preemptive_section_ending",
         ]
         read_only_fields = fields
 
