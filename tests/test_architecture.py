@@ -26,6 +26,7 @@ DOMAIN_MODULES = {
     "choices",
     "analytics",
     "signals",
+    "disclosure",
 }
 WEB_FRAMEWORK = ("rest_framework", "drf_spectacular", "django_filters")
 

@@ -97,6 +97,8 @@ def build_world() -> World:
         exam=hidden, user=other, state=AttemptState.NOT_STARTED, last_started_time=None, clock_checked_at=None
     )
     unicode_user = UserFactory(username="ásha_ü", first_name="", last_name="", email="", phone="")
+    # An exam that shows neither scores nor standing ("NA" and null in the student API).
+    take(student, build_exam("R", slug="results-hidden", show_score=False, show_percentile=False), end=True)
     return World(
         student=student,
         other_student=other,

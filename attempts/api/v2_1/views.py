@@ -15,6 +15,7 @@ from rest_framework.response import Response
 
 from attempts import services
 from attempts.api.overdue import OverdueFirstMixin
+from attempts.disclosure import require_score_shown
 from attempts.filtersets import AttemptFilterSet, ExamAttemptFilterSet, ExamFilterSet, ExamListFilterSet
 from attempts.models import Attempt, AttemptItem
 from attempts.selectors import (
@@ -218,9 +219,11 @@ class AttemptViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelV
 
     @action(detail=True, url_path="review/subjects", url_name="review-subjects", filterset_class=None)
     def review_subjects(self, request, *args, **kwargs):
-        """Per-subject totals: they disclose no answer, so they need the end only, not show_answers."""
+        """Per-subject totals: they disclose no answer, so they need the end only, not show_answers; they
+        disclose marks, so the exam must show scores (403 score_hidden)."""
         attempt = self._attempt()
         require_ended(attempt)
+        require_score_shown(attempt)
         return self._items_page(subject_stats(attempt), SubjectResultSerializer)
 
 
