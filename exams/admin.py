@@ -12,7 +12,7 @@ from accounts.models import Batch
 from testpress.admin_columns import CountColumnsMixin, count_of
 from testpress.resources import SpreadsheetAdminMixin
 
-from .models import Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
+from .models import AccessCode, Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
 from .resources import QuestionResource
 from .selectors import exams_left_without_batches, link_subject_tree
 from .services import exam_add_questions, exam_publish
@@ -55,6 +55,13 @@ class SectionInline(admin.TabularInline):
     model = Section
     fields = ["order", "name", "duration", "cut_off"]
     extra = 0
+
+
+class AccessCodeInline(admin.TabularInline):
+    model = AccessCode
+    extra = 0
+    fields = ["code", "created"]
+    readonly_fields = ["created"]
 
 
 class ExamQuestionFormSet(BaseInlineFormSet):
@@ -133,7 +140,7 @@ class ExamAdmin(CountColumnsMixin, admin.ModelAdmin):
     autocomplete_fields = ["course"]
     filter_horizontal = ["batches"]
     readonly_fields = ["created", "modified"]
-    inlines = [SectionInline, ExamQuestionInline]
+    inlines = [SectionInline, ExamQuestionInline, AccessCodeInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "course", "description", "published"]}),
         ("Who may take it", {"fields": ["restricted_to_batches", "batches"]}),

@@ -4,7 +4,7 @@ from decimal import Decimal
 from html import unescape
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Count, Q
 from django.utils.html import strip_tags
@@ -203,6 +203,32 @@ class Exam(models.Model):
 
 def _question_names(pks: list[int]) -> str:
     return ", ".join(f"Q{pk}" for pk in pks)
+
+
+class AccessCode(models.Model):
+    """A code staff hand out that opens an exam to whoever holds it, batches or not.
+
+    Codes are matched exactly (case matters), and one code opens one exam.
+    """
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="access_codes")
+    code = models.CharField(
+        max_length=64,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9_-]+$", "Use letters, digits, hyphens and underscores only.", code="invalid_code"
+            )
+        ],
+        help_text="Letters, digits, hyphens and underscores; students type it as it is written here.",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["exam", "code"]
+
+    def __str__(self):
+        return self.code
 
 
 class Section(models.Model):

@@ -490,3 +490,14 @@ class ItemAnswerSerializer(serializers.Serializer):
     essay_text = serializers.CharField(
         max_length=AttemptItem.ESSAY_MAX_LENGTH, required=False, allow_blank=True, trim_whitespace=False
     )
+
+
+class AttemptCreateSerializer(serializers.Serializer):
+    """A POST to an exam's attempts_url: an empty body, or the access code that opens the exam."""
+
+    access_code = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="Opens an exam limited to batches the student is not in; blank is the same as none.",
+    )

@@ -40,6 +40,7 @@ from testpress.api.clock import RequestNowMixin
 from testpress.api.schema import responses
 
 from .serializers import (
+    AttemptCreateSerializer,
     AttemptItemSerializer,
     AttemptSerializer,
     ExamDetailSerializer,
@@ -237,14 +238,15 @@ EXAM_SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="Th
     ),
     post=extend_schema(
         parameters=[EXAM_SLUG],
-        request=None,
-        responses=responses({201: AttemptSerializer}, 401, 403, 404, 409),
+        request=AttemptCreateSerializer,
+        responses=responses({201: AttemptSerializer}, 400, 401, 403, 404, 409),
     ),
 )
 class ExamAttemptsView(OverdueFirstMixin, RequestNowMixin, generics.ListCreateAPIView):
     """GET exams/<slug>/attempts/: the user's attempts of one exam (?state=Running finds one to resume).
 
-    POST: start a new attempt of it (201 with the attempt).
+    POST: start a new attempt of it (201 with the attempt); `{"access_code": ...}` opens an exam of
+    batches the user is not in (403 wrong_access_code when it is not one of the exam's codes).
     """
 
     serializer_class = AttemptSerializer
@@ -266,6 +268,14 @@ class ExamAttemptsView(OverdueFirstMixin, RequestNowMixin, generics.ListCreateAP
         return exam_attempts(user=self.request.user, exam=self.exam)
 
     def create(self, request, *args, **kwargs):
-        attempt = services.attempt_create(user=request.user, exam=self.exam, now=self.now)
+        body = AttemptCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        code = body.validated_data.get("access_code") or None
+        exam = (
+            self.exam
+            if code is None
+            else exam_for_user(user=request.user, slug=kwargs["slug"], access_code=code)
+        )
+        attempt = services.attempt_create(user=request.user, exam=exam, now=self.now)
         attempt = attempt_detail(user=request.user, pk=attempt.pk)
         return Response(self.get_serializer(attempt).data, status=status.HTTP_201_CREATED)
