@@ -145,3 +145,11 @@ class TestStartingWithACode:
         assert student_client.get("/api/v2.1/exams/batch-only/").status_code == 403
         other = UserFactory()
         assert batch_exam not in exams_visible_to(other)
+
+
+class TestTheAdmin:
+    def test_staff_edit_an_exams_codes_inline(self, client, batch_exam):
+        client.force_login(UserFactory(staff=True, username="root"))
+        page = client.get(f"/admin/exams/exam/{batch_exam.pk}/change/")
+        assert page.status_code == 200
+        assert b"access_codes-TOTAL_FORMS" in page.content and b"JEE-2025" in page.content
