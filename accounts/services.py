@@ -9,6 +9,9 @@ from django.db import transaction
 from . import errors
 from .models import Batch, User
 
+# What a user may change of their own account (the student API's /me/).
+PROFILE_FIELDS = ("first_name", "last_name", "email", "phone")
+
 # Batches one user is put in by one request: a student has a few; each new name is an INSERT.
 MAX_BATCHES = 50
 
@@ -102,3 +105,13 @@ def user_update(
     if names is not None:
         user.batches.set(batches_by_name(names))
     return user
+
+
+def user_update_profile(*, user: User, **fields) -> User:
+    """A user's change of their own contact details (PROFILE_FIELDS); any other key is ignored.
+
+    The same validation as user_update (ValidationError keyed by field, e.g. an invalid email). Staff may
+    change their own names this way too: no password, batch or permission is within reach of it.
+    """
+    profile = {name: value for name, value in fields.items() if name in PROFILE_FIELDS}
+    return user_update(user=user, changed_by=None, **profile)

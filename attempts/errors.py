@@ -100,6 +100,11 @@ class ReviewNotReady(Forbidden):
     message = "The review opens when this attempt has ended."
 
 
+class ScoreHidden(Forbidden):
+    code = "score_hidden"
+    message = "This exam does not show scores."
+
+
 class AnswersHidden(Forbidden):
     code = "answers_hidden"
     message = "This exam does not show its answers."

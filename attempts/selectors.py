@@ -10,7 +10,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
 from exams import errors as exam_errors
 from exams.choices import QuestionType
 from exams.models import Answer, Exam, ExamQuestion, Section, Subject
-from exams.selectors import exams_visible_to, sees_every_exam
+from exams.selectors import exams_opened_by, exams_visible_to, require_access_code_of, sees_every_exam
 from testpress.queries import subquery_count, subquery_sum
 
 from . import errors, scoring
@@ -67,6 +67,11 @@ def exam_list(*, user) -> QuerySet[Exam]:
     return with_user_counts(exams_visible_to(user), user=user)
 
 
+def access_code_exam_list(*, user, code: str) -> QuerySet[Exam]:
+    """The published exams `code` opens, printed as the user's exam list (404 for an unknown code)."""
+    return with_user_counts(exams_opened_by(code), user=user)
+
+
 def exams_in_user_state(queryset: QuerySet[Exam], *, state: str, user, now: datetime) -> QuerySet[Exam]:
     """Narrow to the exams that are `state` for this user at `now`.
 
@@ -83,18 +88,21 @@ def exams_in_user_state(queryset: QuerySet[Exam], *, state: str, user, now: date
     raise ValueError(f"Unknown exam state {state!r}")
 
 
-def exam_for_user(*, user, slug: str) -> Exam:
+def exam_for_user(*, user, slug: str, access_code: str | None = None) -> Exam:
     """The exam as the user's API prints it.
 
     404 when there is no such exam or it is unpublished (for a student); 403 when it exists but is
-    limited to batches the user is not in.
+    limited to batches the user is not in. With `access_code` (a POST to attempts_url), 403
+    wrong_access_code unless it is one of the exam's codes; a right one opens it whatever its batches.
     """
-    visible = exams_visible_to(user).filter(pk=OuterRef("pk"))
+    visible = exams_visible_to(user, access_code=access_code).filter(pk=OuterRef("pk"))
     exam = (
         with_user_counts(Exam.objects.filter(slug=slug), user=user).annotate(visible=Exists(visible)).first()
     )
     if exam is None or not (exam.published or sees_every_exam(user)):
         raise exam_errors.ExamNotFound()
+    if access_code is not None:
+        require_access_code_of(exam, access_code)
     if not exam.visible:
         raise exam_errors.ExamNotAvailable()
     return exam

@@ -352,18 +352,21 @@ def _overdue_at(now: datetime) -> Q:
 
     uncounted = min(now − clock_checked_at, grace), so the time condition is: already used up,
     or within the grace of the end with at least the rest elapsed since the last check.
+    Strict mode (exam.disable_attempt_resume): created (date) + duration ≤ now.
     """
     grace = settings.ATTEMPT_TIME_GRACE
     remaining = F("exam__duration") - F("time_taken")
-    return Q(state__in=OPEN_STATES) & (
-        Q(exam__end_date__lte=now)
-        | Q(time_taken__gte=F("exam__duration"))
+    paused_out = Q(
+        Q(time_taken__gte=F("exam__duration"))
         | Q(
             state=AttemptState.RUNNING,
             time_taken__gte=F("exam__duration") - grace,
             clock_checked_at__lte=now - remaining,
-        )
+        ),
+        exam__disable_attempt_resume=False,
     )
+    strict_out = Q(exam__disable_attempt_resume=True, date__lte=now - F("exam__duration"))
+    return Q(state__in=OPEN_STATES) & (Q(exam__end_date__lte=now) | paused_out | strict_out)
 
 
 @transaction.atomic

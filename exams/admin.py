@@ -24,7 +24,7 @@ from testpress.resources import SpreadsheetAdminMixin
 from .choices import QuestionType
 from .errors import QuestionImageInvalid
 from .html import clean_html
-from .models import Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
+from .models import AccessCode, Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
 from .resources import QuestionResource
 from .selectors import exam_questions_in_order, exams_left_without_batches, link_subject_tree
 from .services import exam_add_questions, exam_publish, question_image_save
@@ -134,6 +134,13 @@ class SectionInline(admin.TabularInline):
     extra = 0
 
 
+class AccessCodeInline(admin.TabularInline):
+    model = AccessCode
+    extra = 0
+    fields = ["code", "created"]
+    readonly_fields = ["created"]
+
+
 class ExamQuestionFormSet(BaseInlineFormSet):
     def clean(self):
         """A published exam is saved only with the question rows of this very form fit to be taken.
@@ -210,11 +217,22 @@ class ExamAdmin(CountColumnsMixin, admin.ModelAdmin):
     autocomplete_fields = ["course"]
     filter_horizontal = ["batches"]
     readonly_fields = ["created", "modified"]
-    inlines = [SectionInline, ExamQuestionInline]
+    inlines = [SectionInline, ExamQuestionInline, AccessCodeInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "course", "description", "published"]}),
         ("Who may take it", {"fields": ["restricted_to_batches", "batches"]}),
-        ("Schedule", {"fields": ["start_date", "end_date", "duration"]}),
+        (
+            "Schedule",
+            {
+                "fields": [
+                    "start_date",
+                    "end_date",
+                    "duration",
+                    "disable_attempt_resume",
+                    "allow_preemptive_section_ending",
+                ]
+            },
+        ),
         (
             "Marking",
             {

@@ -13,6 +13,16 @@ class ExamNotAvailable(Forbidden):
     message = "This exam is not available to you."
 
 
+class AccessCodeNotFound(NotFound):
+    code = "access_code_not_found"
+    message = "No exam has this access code."
+
+
+class WrongAccessCode(Forbidden):
+    code = "wrong_access_code"
+    message = "This access code does not open this exam."
+
+
 class ExamNotPublishable(Invalid):
     """Students could not take the exam as it stands; the messages say why."""
 

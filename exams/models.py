@@ -3,7 +3,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Count, Q
 
@@ -82,6 +82,18 @@ class Exam(models.Model):
     show_score = models.BooleanField(default=True)
     show_percentile = models.BooleanField(default=True)
     show_pass_or_fail = models.BooleanField(default=True)
+    disable_attempt_resume = models.BooleanField(
+        "strict timer",
+        default=False,
+        help_text=(
+            "The attempt's time runs from its start to start + duration (or the exam's end), whether or not "
+            "the student has the app open. Unticked, closing the app pauses the clock."
+        ),
+    )
+    # Stored and printed for the mobile clients; what it allows comes with sectional timing.
+    allow_preemptive_section_ending = models.BooleanField(
+        default=False, help_text="Whether a student may end a timed section before its time is up."
+    )
     published = models.BooleanField(default=False, db_index=True)
     # The fact that an exam is limited, kept apart from whom it is limited to: deleting its last
     # batch leaves it limited to nobody rather than open to everybody.
@@ -192,6 +204,32 @@ class Exam(models.Model):
 
 def _question_names(pks: list[int]) -> str:
     return ", ".join(f"Q{pk}" for pk in pks)
+
+
+class AccessCode(models.Model):
+    """A code staff hand out that opens an exam to whoever holds it, batches or not.
+
+    Codes are matched exactly (case matters), and one code opens one exam.
+    """
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="access_codes")
+    code = models.CharField(
+        max_length=64,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[A-Za-z0-9_-]+$", "Use letters, digits, hyphens and underscores only.", code="invalid_code"
+            )
+        ],
+        help_text="Letters, digits, hyphens and underscores; students type it as it is written here.",
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["exam", "code"]
+
+    def __str__(self):
+        return self.code
 
 
 class Section(models.Model):

@@ -14,7 +14,8 @@ from django.db.models.functions import Coalesce
 from accounts.models import Batch, User
 from testpress.queries import subquery_count
 
-from .models import Exam, ExamQuestion, Subject
+from . import errors
+from .models import AccessCode, Exam, ExamQuestion, Subject
 
 
 def sees_every_exam(user) -> bool:
@@ -25,7 +26,7 @@ def sees_every_exam(user) -> bool:
     return user.is_staff and user.has_perm("exams.view_exam")
 
 
-def exams_visible_to(user) -> QuerySet[Exam]:
+def exams_visible_to(user, *, access_code: str | None = None) -> QuerySet[Exam]:
     """The one rule of who sees an exam: every read, the detail and starting an attempt go through it.
 
     Staff see every exam. A student sees a published exam that is open to all (not restricted to
@@ -33,11 +34,16 @@ def exams_visible_to(user) -> QuerySet[Exam]:
     batches were all deleted is seen by no student: it fails closed. A batch on an exam limits it even
     if the flag were off. Batches are tested with EXISTS rather than joined, so an exam in two of the
     user's batches is still one row.
+
+    `access_code` also opens the published exam that holds that code, whatever its batches.
     """
     if sees_every_exam(user):
         return Exam.objects.all()
     limited = Batch.objects.filter(exams=OuterRef("pk"))
-    return Exam.objects.filter(Q(published=True) & (_open_to_all() | Exists(limited.filter(students=user))))
+    allowed = _open_to_all() | Exists(limited.filter(students=user))
+    if access_code is not None:
+        allowed |= Exists(AccessCode.objects.filter(exam=OuterRef("pk"), code=access_code))
+    return Exam.objects.filter(Q(published=True) & allowed)
 
 
 def _open_to_all() -> Q:
@@ -58,6 +64,20 @@ def students_who_may_see(exam: Exam) -> QuerySet[User]:
     return User.objects.filter(is_active=True, is_staff=False).filter(
         Exists(published) & (Exists(published.filter(_open_to_all())) | Q(pk__in=members))
     )
+
+
+def exams_opened_by(code: str) -> QuerySet[Exam]:
+    """The published exams an access code opens, to anyone who holds it; 404 access_code_not_found for
+    a code no exam holds (an unpublished exam's code is known, and opens nothing yet)."""
+    if not AccessCode.objects.filter(code=code).exists():
+        raise errors.AccessCodeNotFound()
+    return Exam.objects.filter(published=True, access_codes__code=code)
+
+
+def require_access_code_of(exam: Exam, code: str) -> None:
+    """403 wrong_access_code when `code` is not one of the exam's codes."""
+    if not AccessCode.objects.filter(exam=exam, code=code).exists():
+        raise errors.WrongAccessCode()
 
 
 def exams_left_without_batches(batch_ids: Iterable[int]) -> QuerySet[Exam]:

@@ -19,6 +19,7 @@ student_api = [
     path("auth-token/", ObtainAuthToken.as_view(), name="auth-token"),
     path("auth-token/refresh/", RefreshAuthToken.as_view(), name="auth-token-refresh"),
     path("", include("attempts.api.urls")),
+    path("", include("accounts.api.urls")),
 ]
 
 admin_api = [

@@ -12,7 +12,7 @@ from attempts.choices import AttemptState
 from attempts.models import Attempt, AttemptItem
 from attempts.tallies import tally_key, tally_move
 from exams.choices import QuestionType
-from exams.models import Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
+from exams.models import AccessCode, Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
 
 
 class BatchFactory(factory.django.DjangoModelFactory):
@@ -109,6 +109,14 @@ class ExamFactory(factory.django.DjangoModelFactory):
     def batches(self, create, extracted, **kwargs):
         if create and extracted:
             self.batches.set(extracted)
+
+
+class AccessCodeFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = AccessCode
+
+    exam = factory.SubFactory(ExamFactory)
+    code = factory.Sequence(lambda n: f"CODE-{n}")
 
 
 class SectionFactory(factory.django.DjangoModelFactory):

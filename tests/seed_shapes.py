@@ -11,6 +11,12 @@ EXAM_DETAIL_KEYS = EXAM_LIST_KEYS | {"attempts"}
 NESTED_EXAM_KEYS = EXAM_LIST_KEYS - {"attempts_url", "comments_count"}
 # "What the mobile clients in the field also need".
 EXAM_EXTRA_KEYS = {"attempts_count", "paused_attempts_count", "languages"}
+# Part 3: the timer mode and what the student is shown.
+EXAM_FLAG_KEYS = {
+    "show_score", "show_percentile", "show_pass_or_fail", "disable_attempt_resume",
+    "allow_preemptive_section_ending",
+}  # fmt: skip
+EXAM_EXTRA_KEYS |= EXAM_FLAG_KEYS
 
 # An attempt inside an exam detail (the seed's `attempts` list).
 ATTEMPT_SUMMARY_KEYS = {

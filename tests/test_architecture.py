@@ -28,6 +28,7 @@ DOMAIN_MODULES = {
     "analytics",
     "live",
     "signals",
+    "disclosure",
 }
 WEB_FRAMEWORK = ("rest_framework", "drf_spectacular", "django_filters")
 

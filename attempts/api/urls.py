@@ -3,6 +3,7 @@ from rest_framework.routers import SimpleRouter
 
 from testpress.api.schema import slashless_alias
 
+from .v2_1.access_codes import AccessCodeExamsView
 from .v2_1.views import AttemptViewSet, ExamAttemptsView, ExamViewSet
 
 router = SimpleRouter()
@@ -19,5 +20,8 @@ urlpatterns = [
     re_path(r"^exams/(?P<slug>[^/.]+)/attempts/$", ExamAttemptsView.as_view(), name="exam-attempts"),
     # As for the exam detail, clients may leave out the trailing slash; links keep it.
     re_path(r"^exams/(?P<slug>[^/.]+)/attempts$", slashless_alias(ExamAttemptsView).as_view()),
+    re_path(
+        r"^access_codes/(?P<code>[^/]+)/exams/$", AccessCodeExamsView.as_view(), name="access-code-exams"
+    ),
     *router.urls,
 ]

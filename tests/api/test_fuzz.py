@@ -25,7 +25,7 @@ from schemathesis.specs.openapi.checks import (
 )
 
 from testpress.api.auth import issue_token
-from tests.security.world import World, build_world
+from tests.security.world import ACCESS_CODE, World, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -63,6 +63,8 @@ def real_path_parameters(world: World, path: str) -> list[dict]:
     attempts = [world.running, world.completed, world.completed_hidden, world.others_running, world.untouched]
     if "{item_id}" in path:
         return [{"id": a.pk, "item_id": item.pk} for a in attempts for item in a.items.all()[:2]]
+    if "{code}" in path:
+        return [{"code": ACCESS_CODE}]
     if "{slug}" in path:
         slugs = [world.open_exam, world.hidden_answers_exam, world.upcoming_exam, world.other_batch_exam]
         slugs.append(world.untouched.exam)

@@ -60,6 +60,7 @@ def base_bodies(world: World) -> dict[str, dict]:
         "exams_attempts_create_no_slash": {},
         "admin_users_create": {"username": "newcomer", "password": "Str0ng-pass-4821"},
         "admin_users_partial_update": {},
+        "me_partial_update": {},
     }
 
 

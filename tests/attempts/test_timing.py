@@ -214,3 +214,115 @@ def test_the_sweeps_query_agrees_with_is_overdue(now, taken, gap, state):
     in_sql = Attempt.objects.filter(_overdue_at(now), pk=attempt.pk).exists()
     assert in_sql == timing.is_overdue(reload(attempt), now)
     assert end_overdue_attempts(now=now).done == ((attempt.pk,) if in_sql else ())
+
+
+# --- Strict mode (exam.disable_attempt_resume): a deadline fixed at creation ---------------------
+
+
+class TestStrictMode:
+    def test_the_worked_example_of_the_timing_module(self, traveller, exam_of, student):
+        exam = exam_of(disable_attempt_resume=True, end_date=TEN_AM + timedelta(minutes=20))
+        attempt = attempt_create(user=student, exam=exam)
+        assert timing.deadline(attempt) == TEN_AM + timedelta(minutes=20)
+        traveller.shift(MINUTE)
+        attempt_heartbeat(attempt=attempt)
+        traveller.move_to(TEN_AM + timedelta(minutes=15))
+        beat = attempt_heartbeat(attempt=attempt)
+        assert (beat.state, beat.time_taken, timing.remaining_time_at(beat, TEN_AM + 15 * MINUTE)) == (
+            AttemptState.RUNNING,
+            timedelta(minutes=15),
+            timedelta(minutes=5),
+        )
+        traveller.move_to(TEN_AM + timedelta(minutes=20))
+        assert attempt_heartbeat(attempt=attempt).state == AttemptState.COMPLETED
+
+    def test_wall_time_counts_while_the_app_is_closed(self, exam_of, student, now):
+        attempt = attempt_create(user=student, exam=exam_of(disable_attempt_resume=True), now=now)
+        beat = attempt_heartbeat(attempt=attempt, now=now + 20 * MINUTE)
+        assert (beat.time_taken, timing.remaining_time_at(beat, now + 20 * MINUTE)) == (
+            20 * MINUTE,
+            10 * MINUTE,
+        )
+
+    def test_the_deadline_is_created_plus_duration(self, exam_of, student, now):
+        attempt = attempt_create(user=student, exam=exam_of(disable_attempt_resume=True), now=now)
+        assert timing.deadline(attempt) == now + 30 * MINUTE
+        assert not timing.is_overdue(attempt, now + 30 * MINUTE - timedelta(seconds=1))
+        assert timing.is_overdue(attempt, now + 30 * MINUTE)
+
+    def test_start_on_a_running_attempt_keeps_its_clock_running(self, exam_of, student, now):
+        attempt = attempt_create(user=student, exam=exam_of(disable_attempt_resume=True), now=now)
+        started = attempt_start(attempt=attempt, now=now + 10 * MINUTE)
+        assert (started.state, started.time_taken) == (AttemptState.RUNNING, 10 * MINUTE)
+        assert timing.remaining_time_at(started, now + 25 * MINUTE) == 5 * MINUTE
+
+    def test_past_the_deadline_the_attempt_ends_with_what_was_saved_and_a_save_is_refused(
+        self, exam_of, student, now
+    ):
+        attempt = attempt_create(user=student, exam=exam_of("RR", disable_attempt_resume=True), now=now)
+        first, second = attempt.items.order_by("order")
+        attempt_save_item(attempt=attempt, item=first, selected_answers=correct_ids(first.question), now=now)
+        with pytest.raises(errors.AttemptTimeUp):
+            attempt_save_item(
+                attempt=attempt,
+                item=second,
+                selected_answers=correct_ids(second.question),
+                now=now + 31 * MINUTE,
+            )
+        ended = reload(attempt)
+        assert (ended.state, ended.time_taken, ended.correct_count, ended.completed_at) == (
+            AttemptState.COMPLETED,
+            30 * MINUTE,
+            1,
+            now + 31 * MINUTE,
+        )
+        with pytest.raises(errors.AttemptCompleted):
+            attempt_save_item(attempt=attempt, item=second, selected_answers=[], now=now + 32 * MINUTE)
+        assert second.__class__.objects.get(pk=second.pk).selected_answers == []
+
+    def test_a_completed_attempt_keeps_the_time_counted_at_its_end(self, now):
+        exam = ExamFactory.build(disable_attempt_resume=True, end_date=None)
+        attempt = AttemptFactory.build(exam=exam, completed=True, date=now, time_taken=7 * MINUTE)
+        assert timing.time_taken_at(attempt, now + timedelta(days=1)) == 7 * MINUTE
+        assert timing.remaining_time_at(attempt, now + timedelta(days=1)) == 23 * MINUTE
+
+    def test_an_untimed_strict_attempt_runs_until_the_exam_closes(self, now):
+        exam = ExamFactory.build(disable_attempt_resume=True, duration=None, end_date=now + timedelta(days=1))
+        attempt = AttemptFactory.build(exam=exam, date=now)
+        assert timing.time_taken_at(attempt, now + timedelta(hours=3)) == timedelta(hours=3)
+        assert timing.remaining_time_at(attempt, now + timedelta(hours=3)) is None
+        assert not timing.is_overdue(attempt, now + timedelta(hours=23))
+        assert timing.is_overdue(attempt, now + timedelta(days=1))
+
+
+@pytest.mark.parametrize(
+    ("age", "state", "closes_in"),
+    [
+        (timedelta(0), AttemptState.RUNNING, timedelta(days=1)),
+        (timedelta(minutes=29, seconds=59), AttemptState.RUNNING, timedelta(days=1)),
+        (timedelta(minutes=30), AttemptState.RUNNING, timedelta(days=1)),
+        (timedelta(hours=5), AttemptState.RUNNING, timedelta(days=1)),
+        (timedelta(minutes=29), AttemptState.NOT_STARTED, timedelta(days=1)),
+        (timedelta(minutes=31), AttemptState.NOT_STARTED, timedelta(days=1)),
+        (timedelta(minutes=5), AttemptState.RUNNING, timedelta(0)),
+        (timedelta(minutes=5), AttemptState.RUNNING, timedelta(seconds=1)),
+        (-timedelta(minutes=5), AttemptState.RUNNING, timedelta(days=1)),
+    ],
+)
+def test_the_sweeps_query_agrees_with_is_overdue_in_strict_mode(now, age, state, closes_in):
+    """The same agreement for strict mode: created + duration (or the close) has passed, whatever
+    time_taken and the last check say (here both claim nothing was used)."""
+    exam = ExamFactory(
+        disable_attempt_resume=True, start_date=now - timedelta(days=1), end_date=now + closes_in
+    )
+    attempt = AttemptFactory(
+        exam=exam,
+        user=UserFactory(),
+        state=state,
+        date=now - age,
+        time_taken=timedelta(0),
+        clock_checked_at=now,
+    )
+    in_sql = Attempt.objects.filter(_overdue_at(now), pk=attempt.pk).exists()
+    assert in_sql == timing.is_overdue(reload(attempt), now)
+    assert end_overdue_attempts(now=now).done == ((attempt.pk,) if in_sql else ())

@@ -18,7 +18,7 @@ from rest_framework.test import APIClient
 
 from testpress.api.auth import issue_token
 
-from .world import World, build_world
+from .world import ACCESS_CODE, World, build_world
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +112,12 @@ EXPECTED = {
     ),
     "api/{version}/attempts/{pk}/review/subjects/": Entry(
         {"GET": OWNER_OR_STAFF_READ}, attempt_of("completed"), "PUT"
+    ),
+    "api/{version}/access_codes/{code}/exams/": Entry(
+        {"GET": ANY_USER}, lambda w: {"code": ACCESS_CODE}, "POST"
+    ),
+    "api/{version}/me/": Entry(
+        {"GET": ANY_USER, "PATCH": ANY_USER}, refused="POST", bodies={"PATCH": {"first_name": "Renamed"}}
     ),
     # The admin API (v2.5): staff holding the model's permissions only, whatever the method.
     "api/{version}/admin/attempts/": Entry({"GET": STAFF_ONLY}, refused="POST"),

@@ -14,7 +14,7 @@ from attempts.models import Attempt, AttemptItem
 from attempts.services import attempt_create, attempt_end, attempt_save_item
 from exams.models import Exam
 from tests.attempts.conftest import build_exam, correct_ids
-from tests.factories import AttemptFactory, BatchFactory, ExamFactory, UserFactory
+from tests.factories import AccessCodeFactory, AttemptFactory, BatchFactory, ExamFactory, UserFactory
 
 # What staff need for every endpoint of the admin API, as the Django admin would ask: reading users,
 # exams and attempts, the answer key user_answers prints, and enrolling and changing students.
@@ -27,6 +27,10 @@ ADMIN_API_PERMISSIONS = (
     "exams.view_answer",
     "attempts.view_attempt",
 )
+
+
+# The access code of other_batch_exam.
+ACCESS_CODE = "open-sesame"
 
 
 @dataclass
@@ -97,6 +101,10 @@ def build_world() -> World:
         exam=hidden, user=other, state=AttemptState.NOT_STARTED, last_started_time=None, clock_checked_at=None
     )
     unicode_user = UserFactory(username="ásha_ü", first_name="", last_name="", email="", phone="")
+    # An exam that shows neither scores nor standing ("NA" and null in the student API).
+    take(student, build_exam("R", slug="results-hidden", show_score=False, show_percentile=False), end=True)
+    # A code that opens the other batch's exam.
+    AccessCodeFactory(exam=other_batch, code=ACCESS_CODE)
     return World(
         student=student,
         other_student=other,

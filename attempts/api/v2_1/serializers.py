@@ -7,6 +7,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from attempts.disclosure import shown_to_student
 from attempts.models import Attempt, AttemptItem
 from attempts.selectors import NOT_RANKED, SectionStats, Standing, SubjectStats, standing
 from attempts.timing import remaining_time_at, time_taken_at
@@ -73,6 +74,11 @@ class ExamSerializer(serializers.ModelSerializer):
             "attempts_count",
             "paused_attempts_count",
             "languages",
+            "show_score",
+            "show_percentile",
+            "show_pass_or_fail",
+            "disable_attempt_resume",
+            "allow_preemptive_section_ending",
         ]
         read_only_fields = fields
 
@@ -115,6 +121,21 @@ SUMMARY_SEED_FIELDS = [
 # What the mobile clients also read (the spec's "What the mobile clients in the field also need").
 CLIENT_EXTRA_FIELDS = ["sections", "speed", "accuracy", "rank_enabled"]
 
+# What a result the exam does not show prints instead (attempts/disclosure.py decides when).
+NOT_SHOWN = NOT_RANKED
+NOT_SHOWN_SCHEMA = {"type": "string", "enum": [NOT_SHOWN]}
+SCORE_NOT_SHOWN = {
+    "score": NOT_SHOWN,
+    "percentage": NOT_SHOWN,
+    "accuracy": NOT_SHOWN,
+    "correct_count": None,
+    "incorrect_count": None,
+    "unanswered_count": None,
+}
+PERCENTILE_NOT_SHOWN = {"percentile": NOT_SHOWN, "rank": NOT_SHOWN, "max_rank": 0}
+SECTION_SCORE_NOT_SHOWN = {"score": None, "correct": None, "incorrect": None, "unanswered": None}
+SHOWN_WITH_SCORE = '; "NA" when the exam does not show scores'
+
 
 class AttemptSummarySerializer(serializers.ModelSerializer):
     """An attempt without its exam, as the exam detail lists them."""
@@ -124,7 +145,12 @@ class AttemptSummarySerializer(serializers.ModelSerializer):
     date = UTCMillisDateTimeField(read_only=True)
     review_url = serializers.HyperlinkedIdentityField(view_name="attempt-review")
     questions_url = serializers.HyperlinkedIdentityField(view_name="attempt-questions")
+    score = serializers.SerializerMethodField()
     percentile = serializers.SerializerMethodField()
+    correct_count = serializers.IntegerField(read_only=True, allow_null=True)
+    incorrect_count = serializers.IntegerField(read_only=True, allow_null=True)
+    unanswered_count = serializers.IntegerField(read_only=True, allow_null=True)
+    accuracy = serializers.SerializerMethodField()
     last_started_time = UTCMillisDateTimeField(read_only=True, allow_null=True)
     remaining_time = serializers.SerializerMethodField()
     time_taken = serializers.SerializerMethodField()
@@ -145,13 +171,50 @@ class AttemptSummarySerializer(serializers.ModelSerializer):
     def _standing(self, attempt: Attempt) -> Standing:
         return standing(attempt, now=self.context["now"])
 
+    def to_representation(self, instance: Attempt) -> dict:
+        data = super().to_representation(instance)
+        shown = shown_to_student(instance)
+        # Pass or fail is not printed anywhere in the student API, so show_pass_or_fail has nothing to hide.
+        if not shown.score:
+            data.update(SCORE_NOT_SHOWN)
+            data["sections"] = [{**row, **SECTION_SCORE_NOT_SHOWN} for row in data["sections"]]
+        if not shown.percentile:
+            data.update(PERCENTILE_NOT_SHOWN)
+        return data
+
+    @extend_schema_field(
+        {
+            "oneOf": [
+                {"type": "string", "format": "decimal", "pattern": r"^-?\d{0,8}(?:\.\d{0,2})?$"},
+                NOT_SHOWN_SCHEMA,
+            ],
+            "description": f"Marks scored{SHOWN_WITH_SCORE}.",
+        }
+    )
+    def get_score(self, attempt: Attempt) -> str:
+        return f"{attempt.score:.2f}"
+
+    @extend_schema_field(
+        {
+            "oneOf": [{"type": "integer", "minimum": 0, "maximum": 100}, NOT_SHOWN_SCHEMA],
+            "description": f"Percent of answered questions answered right{SHOWN_WITH_SCORE}.",
+        }
+    )
+    def get_accuracy(self, attempt: Attempt) -> int:
+        return attempt.accuracy
+
     # SectionResultSerializer is defined below.
     @extend_schema_field(lazy_serializer(f"{__name__}.SectionResultSerializer")(many=True))
     def get_sections(self, attempt: Attempt) -> list[dict]:
         rows = getattr(attempt, "section_results", [])
         return SectionResultSerializer(rows, many=True, context=self.context).data
 
-    @extend_schema_field({"type": "number", "example": 75.5})
+    @extend_schema_field(
+        {
+            "oneOf": [{"type": "number", "example": 75.5}, NOT_SHOWN_SCHEMA],
+            "description": '"NA" when the exam does not show percentiles.',
+        }
+    )
     def get_percentile(self, attempt: Attempt) -> float:
         return compact_number(self._standing(attempt).percentile)
 
@@ -165,7 +228,10 @@ class AttemptSummarySerializer(serializers.ModelSerializer):
     @extend_schema_field(
         {
             "oneOf": [{"type": "integer", "minimum": 1}, {"type": "string", "enum": [NOT_RANKED]}],
-            "description": f'"{NOT_RANKED}" until the exam publishes ranks, and for an unfinished attempt.',
+            "description": (
+                f'"{NOT_RANKED}" until the exam publishes ranks, for an unfinished attempt, and when '
+                "the exam does not show percentiles."
+            ),
         }
     )
     def get_rank(self, attempt: Attempt) -> int | str:
@@ -175,7 +241,8 @@ class AttemptSummarySerializer(serializers.ModelSerializer):
         return self._standing(attempt).max_rank
 
     def get_percentage(self, attempt: Attempt) -> str:
-        """ "10" for 9.5 or 10.49: the clients print it as a whole percent."""
+        """ "10" for 9.5 or 10.49: the clients print it as a whole percent; "NA" when the exam does not
+        show scores."""
         return str(int(attempt.percentage.quantize(Decimal(1), rounding=ROUND_HALF_UP)))
 
     def get_rank_enabled(self, attempt: Attempt) -> bool:
@@ -235,7 +302,15 @@ class ItemCountsSerializer(serializers.Serializer):
 
 
 class SectionResultSerializer(ItemCountsSerializer):
-    """One section of an attempt; items outside any section form a last row with null id and order."""
+    """One section of an attempt; items outside any section form a last row with null id and order.
+
+    Its counts and score print null when the exam does not show scores.
+    """
+
+    correct = serializers.IntegerField(source="counts.correct", allow_null=True)
+    incorrect = serializers.IntegerField(source="counts.incorrect", allow_null=True)
+    unanswered = serializers.IntegerField(source="counts.unanswered", allow_null=True)
+    score = serializers.DecimalField(source="counts.score", max_digits=10, decimal_places=2, allow_null=True)
 
     id = serializers.IntegerField(source="section.pk", default=None, allow_null=True)
     order = serializers.IntegerField(source="section.order", default=None, allow_null=True)
@@ -414,4 +489,15 @@ class ItemAnswerSerializer(serializers.Serializer):
     short_text = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     essay_text = serializers.CharField(
         max_length=AttemptItem.ESSAY_MAX_LENGTH, required=False, allow_blank=True, trim_whitespace=False
+    )
+
+
+class AttemptCreateSerializer(serializers.Serializer):
+    """A POST to an exam's attempts_url: an empty body, or the access code that opens the exam."""
+
+    access_code = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="Opens an exam limited to batches the student is not in; blank is the same as none.",
     )

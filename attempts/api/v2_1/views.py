@@ -16,6 +16,7 @@ from rest_framework.response import Response
 from attempts import errors, services
 from attempts.api.overdue import OverdueFirstMixin
 from attempts.choices import RefusalCode, RefusedAction
+from attempts.disclosure import require_score_shown
 from attempts.filtersets import AttemptFilterSet, ExamAttemptFilterSet, ExamFilterSet, ExamListFilterSet
 from attempts.models import Attempt, AttemptItem
 from attempts.refusals import refusal_record
@@ -41,6 +42,7 @@ from testpress.api.clock import RequestNowMixin
 from testpress.api.schema import responses
 
 from .serializers import (
+    AttemptCreateSerializer,
     AttemptItemSerializer,
     AttemptSerializer,
     ExamDetailSerializer,
@@ -244,9 +246,11 @@ class AttemptViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelV
 
     @action(detail=True, url_path="review/subjects", url_name="review-subjects", filterset_class=None)
     def review_subjects(self, request, *args, **kwargs):
-        """Per-subject totals: they disclose no answer, so they need the end only, not show_answers."""
+        """Per-subject totals: they disclose no answer, so they need the end only, not show_answers; they
+        disclose marks, so the exam must show scores (403 score_hidden)."""
         attempt = self._attempt()
         require_ended(attempt)
+        require_score_shown(attempt)
         return self._items_page(subject_stats(attempt), SubjectResultSerializer)
 
 
@@ -260,14 +264,15 @@ EXAM_SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="Th
     ),
     post=extend_schema(
         parameters=[EXAM_SLUG],
-        request=None,
-        responses=responses({201: AttemptSerializer}, 401, 403, 404, 409),
+        request=AttemptCreateSerializer,
+        responses=responses({201: AttemptSerializer}, 400, 401, 403, 404, 409),
     ),
 )
 class ExamAttemptsView(OverdueFirstMixin, RequestNowMixin, generics.ListCreateAPIView):
     """GET exams/<slug>/attempts/: the user's attempts of one exam (?state=Running finds one to resume).
 
-    POST: start a new attempt of it (201 with the attempt).
+    POST: start a new attempt of it (201 with the attempt); `{"access_code": ...}` opens an exam of
+    batches the user is not in (403 wrong_access_code when it is not one of the exam's codes).
     """
 
     serializer_class = AttemptSerializer
@@ -289,6 +294,14 @@ class ExamAttemptsView(OverdueFirstMixin, RequestNowMixin, generics.ListCreateAP
         return exam_attempts(user=self.request.user, exam=self.exam)
 
     def create(self, request, *args, **kwargs):
-        attempt = services.attempt_create(user=request.user, exam=self.exam, now=self.now)
+        body = AttemptCreateSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        code = body.validated_data.get("access_code") or None
+        exam = (
+            self.exam
+            if code is None
+            else exam_for_user(user=request.user, slug=kwargs["slug"], access_code=code)
+        )
+        attempt = services.attempt_create(user=request.user, exam=exam, now=self.now)
         attempt = attempt_detail(user=request.user, pk=attempt.pk)
         return Response(self.get_serializer(attempt).data, status=status.HTTP_201_CREATED)

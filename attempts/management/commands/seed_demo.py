@@ -28,12 +28,14 @@ from accounts.models import Batch
 from attempts import services
 from attempts.models import Attempt
 from exams.choices import Difficulty, QuestionType, TemplateType
-from exams.models import Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
+from exams.models import AccessCode, Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
 
 User = get_user_model()
 PASSWORD = "demo"
 # Where runserver listens unless ADDRESS says otherwise (the Makefile's default too).
 DEFAULT_ADDRESS = "127.0.0.1:8000"
+# Opens the Evening batch's exam to a student of another batch (POST its attempts_url with it).
+EVENING_ACCESS_CODE = "EVENING-SPECIAL"
 # The role of a demo user who holds every permission; staff with some hold a Group's.
 SUPERUSER = "superuser"
 
@@ -354,7 +356,33 @@ class Command(BaseCommand):
                 duration=timedelta(minutes=15),
                 batches=[evening],
             ),
+            # Strict timer: the clock runs from the start whether or not the app is open.
+            "strict": self._exam(
+                "strict-timer-sprint",
+                APTITUDE[:3],
+                title="Strict Timer Sprint",
+                course=banking,
+                start_date=now - timedelta(days=1),
+                end_date=now + timedelta(days=30),
+                duration=timedelta(minutes=10),
+                disable_attempt_resume=True,
+                description="10 minutes from the moment you start, whether or not the app is open.",
+            ),
+            # Scores hidden: the student sees "NA" for the score of a finished attempt.
+            "scoreless": self._exam(
+                "practice-set-scores-hidden",
+                REASONING + APTITUDE[:2],
+                title="Practice Set (scores hidden)",
+                course=banking,
+                start_date=now - timedelta(days=5),
+                end_date=now + timedelta(days=30),
+                duration=timedelta(minutes=15),
+                show_score=False,
+                description="Practice only: your score is not shown.",
+            ),
         }
+        # testpress (Morning batch) may open the Evening batch's exam with this code.
+        AccessCode.objects.get_or_create(code=EVENING_ACCESS_CODE, defaults={"exam": exams["evening"]})
         return exams
 
     def _exam(self, slug, questions, *, sections=("Main",), batches=(), **fields) -> Exam:
@@ -418,6 +446,7 @@ class Command(BaseCommand):
             attempt_number=2,
         )
         self._take(exams["evening"], users["demouser"], now - timedelta(hours=5), rng)
+        self._take(exams["scoreless"], users["testpress"], now - timedelta(days=1), rng)
 
     def _take(self, exam, user, started, rng, *, finish=True, attempt_number=1):
         if Attempt.objects.filter(exam=exam, user=user, attempt_number=attempt_number).exists():
