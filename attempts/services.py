@@ -33,9 +33,9 @@ from django.utils import timezone
 from exams.choices import QuestionType
 from exams.models import Answer, Exam, ExamQuestion
 
-from . import errors, scoring, tallies, timing
+from . import errors, outbox, scoring, tallies, timing
 from .choices import OPEN_STATES, AttemptState, ItemResult
-from .models import Attempt, AttemptItem
+from .models import Attempt, AttemptItem, WebhookEvent
 
 CLOCK_FIELDS = ["state", "time_taken", "clock_checked_at", "last_started_time"]
 SCORE_FIELDS = [
@@ -100,6 +100,7 @@ def attempt_create(*, user, exam: Exam, now: datetime | None = None) -> Attempt:
         AttemptItem(attempt=attempt, question_id=link.question_id, section_id=link.section_id, order=position)
         for position, link in enumerate(links, start=1)
     )
+    outbox.record(attempt=attempt, kind=WebhookEvent.Kind.STARTED)
     return attempt
 
 
@@ -521,6 +522,7 @@ def _complete(attempt: Attempt, now: datetime) -> None:
     attempt.clock_checked_at = None
     _score(attempt)
     _save_scored(attempt, before, [*CLOCK_FIELDS, "completed_at", *SCORE_FIELDS])
+    outbox.record(attempt=attempt, kind=WebhookEvent.Kind.COMPLETED)
 
 
 def _rescore(attempt: Attempt) -> None:

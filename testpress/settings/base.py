@@ -234,7 +234,7 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
 CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
 # A request that queues a task after its commit must not hang while the broker is down: the
-# publish fails at once.
+# publish fails at once, is logged, and the outbox sweep sends the event later.
 CELERY_TASK_PUBLISH_RETRY = False
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -255,11 +255,34 @@ CELERY_BEAT_SCHEDULE = {
         # A sweep still waiting after the next one is due is dropped rather than run twice.
         "options": {"expires": 25},
     },
+    "requeue-webhook-events": {
+        "task": "attempts.requeue_webhook_events",
+        "schedule": env.float("SWEEP_WEBHOOK_SECONDS", default=30.0),
+        "options": {"expires": 25},
+    },
     "check-score-tallies": {
         "task": "attempts.check_score_tallies",
         "schedule": crontab(minute=30, hour=2),
     },
 }
+
+# --- The exam webhook (attempts/webhooks.py) -------------------------------------------------------
+# Each, when set, takes precedence over the value staff set in the admin (Attempts → Exam webhook).
+EXAM_WEBHOOK_URL = env("EXAM_WEBHOOK_URL", default="")
+EXAM_WEBHOOK_SECRET = env("EXAM_WEBHOOK_SECRET", default="")
+EXAM_WEBHOOK_PUBLIC_KEY = env("EXAM_WEBHOOK_PUBLIC_KEY", default="")
+# A 2xx answered within this many seconds is a delivery; a slower answer is a failed try.
+WEBHOOK_TIMEOUT_SECONDS = 10
+# Seconds between failed tries (jittered ±20 %): 31 h 42 min in all, 25 h 21 min at the least.
+WEBHOOK_RETRY_DELAYS = [30, 120, 600, 1800, 3600, 7200, 14400, 28800, 28800, 28800]
+# How long a try holds its event: more than the timeout, so that only a dead try's event is taken again.
+WEBHOOK_LEASE_SECONDS = 60
+# A pending event due for this long has lost its task: the re-queue sweep queues it again.
+WEBHOOK_REQUEUE_AFTER_SECONDS = 30
+WEBHOOK_REQUEUE_BATCH = 1000
+# Retries due sooner are queued with a countdown; later ones wait for the sweep, not in the broker
+# (whose visibility_timeout would hand a long-waiting message out twice).
+WEBHOOK_COUNTDOWN_MAX_SECONDS = 600
 
 
 def refuse_public_keys(*, secret_key: str, signing_key: str) -> None:

@@ -15,3 +15,9 @@ REST_FRAMEWORK = {
     **REST_FRAMEWORK,  # noqa: F405
     "DEFAULT_THROTTLE_RATES": dict.fromkeys(REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"]),  # noqa: F405
 }
+
+# The webhook's retry schedule in tenths of a second, so tests see a retry without waiting for it.
+WEBHOOK_RETRY_DELAYS = [0.3, 0.3, 0.3]
+WEBHOOK_REQUEUE_AFTER_SECONDS = env.float("WEBHOOK_REQUEUE_AFTER_SECONDS", default=0)  # noqa: F405
+WEBHOOK_LEASE_SECONDS = env.float("WEBHOOK_LEASE_SECONDS", default=60)  # noqa: F405
+WEBHOOK_TIMEOUT_SECONDS = 3

@@ -751,11 +751,15 @@ class TestQueryBudget:
     def test_end_does_not_grow_with_the_questions(self, attempt, now):
         queries = self.measure(lambda: attempt_end(attempt=attempt, now=now + MINUTE))
         # lock, items with their questions, correct answers, bulk update of the items, attempt update,
-        # then the score tally: an update that finds no row for a first score, and its insert
-        assert len(queries) == 7
+        # then the score tally: an update that finds no row for a first score, and its insert; then the
+        # webhook outbox row (attempts/outbox.py)
+        assert len(queries) == 8
+        assert "attempts_webhookevent" in queries[-1]
 
     def test_create(self, exam_of, student, now):
         exam = exam_of("RCNE" * 5)
         queries = self.measure(lambda: attempt_create(user=student, exam=exam, now=now))
-        # lock the user, count their attempts, read the exam's questions, insert the attempt, its items
-        assert len(queries) == 5
+        # lock the user, count their attempts, read the exam's questions, insert the attempt, its items,
+        # the webhook outbox row (attempts/outbox.py)
+        assert len(queries) == 6
+        assert "attempts_webhookevent" in queries[-1]

@@ -34,6 +34,7 @@ class TestTheApp:
     def test_the_sweeps_run_every_30_seconds_and_the_tally_check_nightly(self):
         schedule = settings.CELERY_BEAT_SCHEDULE
         assert schedule["end-overdue-attempts"]["schedule"] == 30
+        assert schedule["requeue-webhook-events"]["schedule"] == 30
         assert isinstance(schedule["check-score-tallies"]["schedule"], crontab)
 
 
