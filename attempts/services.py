@@ -14,6 +14,8 @@ Rules every service keeps:
 - `now` defaults to timezone.now(); pass one value to make a request's reads and writes agree.
 - A service that makes an attempt ranked or changes a ranked score moves its score tally in the
   same transaction (_save_scored); nothing else does (attempts/tallies.py).
+- Starting (attempt_create) and completing (_complete: end, time-out, sweep, staff) write the
+  webhook's outbox row in the same transaction, one INSERT (attempts/outbox.py).
 """
 
 import logging

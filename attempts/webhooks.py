@@ -268,20 +268,27 @@ def deliver(event_id: int, *, now: datetime | None = None) -> Outcome:
         event.status = Status.SKIPPED
         event.save(update_fields=["status"])
         return Outcome(claimed=True, status=event.status)
-    if event.payload is None:
-        attempt = Attempt.objects.select_related("exam", "user").get(pk=event.attempt_id)
-        event.payload = payload_data(attempt, kind=event.kind)
-        event.save(update_fields=["payload"])
-
-    body, headers = signed_request(event, ep, timestamp=int(now.timestamp()))
     timeout = settings.WEBHOOK_TIMEOUT_SECONDS
     started = time.monotonic()
     code, excerpt = None, ""
     try:
-        response = requests.post(ep.url, data=body, headers=headers, timeout=timeout, allow_redirects=False)
-        code, excerpt = response.status_code, response.text[:EXCERPT]
-    except requests.RequestException as error:
-        excerpt = f"{type(error).__name__}: {error}"[:EXCERPT]
+        if event.payload is None:
+            attempt = Attempt.objects.select_related("exam", "user").get(pk=event.attempt_id)
+            event.payload = payload_data(attempt, kind=event.kind)
+            event.save(update_fields=["payload"])
+        body, headers = signed_request(event, ep, timestamp=int(now.timestamp()))
+    except Exception as error:
+        # A bug or bad data must not hold the event forever: it is a failed try like any other.
+        logger.exception("Could not build the payload of webhook event %s", event.webhook_id)
+        excerpt = f"Could not build the payload: {type(error).__name__}: {error}"[:EXCERPT]
+    else:
+        try:
+            response = requests.post(
+                ep.url, data=body, headers=headers, timeout=timeout, allow_redirects=False
+            )
+            code, excerpt = response.status_code, response.text[:EXCERPT]
+        except requests.RequestException as error:
+            excerpt = f"{type(error).__name__}: {error}"[:EXCERPT]
     elapsed = time.monotonic() - started
     ok = code is not None and 200 <= code < 300 and elapsed <= timeout
 

@@ -216,6 +216,21 @@ class TestDelivery:
         assert (delivery.status_code, delivery.ok) == (None, False)
         assert "ConnectionError" in delivery.response_excerpt
 
+    def test_a_payload_that_cannot_be_built_is_a_failed_try_not_a_stuck_event(
+        self, hook, student, exam_of, monkeypatch
+    ):
+        def broken(attempt, *, kind):
+            raise ValueError("bad data")
+
+        monkeypatch.setattr(webhooks, "payload_data", broken)
+        attempt_create(user=student, exam=exam_of("R"))
+        outcome = webhooks.deliver(WebhookEvent.objects.get().pk)
+        assert (outcome.status, outcome.retry_in is not None) == (Status.PENDING, True)
+        delivery = WebhookDelivery.objects.get()
+        assert (delivery.status_code, delivery.ok) == (None, False)
+        assert "ValueError: bad data" in delivery.response_excerpt
+        assert hook.received == []
+
     def test_a_slow_2xx_is_not_a_delivery(self, hook, student, exam_of, settings):
         settings.WEBHOOK_TIMEOUT_SECONDS = 0.2
         hook.hold = 0.5
