@@ -204,6 +204,9 @@ def signed_request(event: WebhookEvent, ep: Endpoint, *, timestamp: int) -> tupl
     body = json.dumps(
         {**data, "key": ep.public_key, "hash": testpress_hash(data, key=ep.public_key, secret=ep.secret)},
         separators=(",", ":"),
+        # The stored payload comes back from PostgreSQL's jsonb with its keys reordered: sorted keys
+        # keep every try's body byte for byte the same.
+        sort_keys=True,
     ).encode()
     headers = {
         "Content-Type": "application/json",
