@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.urls import path, reverse
 from django.utils.html import format_html
 
@@ -201,6 +202,7 @@ class WebhookEndpointAdmin(admin.ModelAdmin):
     """The one webhook row. Values set in the environment (EXAM_WEBHOOK_*) win over these fields."""
 
     list_display = ["__str__", "enabled", "disabled_reason", "overridden"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     fields = ["url", "secret", "public_key", "enabled", "disabled_reason", "overridden"]
     readonly_fields = ["disabled_reason", "overridden"]
 
