@@ -305,3 +305,21 @@ class TestRequeueAndSendAgain:
 
 def test_decimal_scores_print_with_two_places():
     assert f"{Decimal('2.5'):.2f}" == "2.50"
+
+
+def test_the_readme_snippet_verifies_a_real_delivery(hook, student, exam_of):
+    """The receiver's code in the README (the python block after "A receiver checks both signatures")."""
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    snippet = (
+        readme.split("A receiver checks both signatures:", 1)[1].split("```python\n", 1)[1].split("```")[0]
+    )
+    namespace = {}
+    exec(snippet, namespace)  # noqa: S102 - our own README
+    attempt_create(user=student, exam=exam_of("R"))
+    deliver_all()
+    received = hook.received[0]
+    assert namespace["verify"](received.headers, received.body, SECRET)["attempt_state"] == "started"
+    with pytest.raises(ValueError, match="signature"):
+        namespace["verify"](received.headers, received.body + b" ", SECRET)
