@@ -6,7 +6,6 @@ The worker and broker cases are in test_webhook_worker.py.
 
 import json
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.db import transaction
@@ -301,10 +300,6 @@ class TestRequeueAndSendAgain:
         assert (event.status, event.tries) == (Status.DELIVERED, 1)
         assert [r.headers["webhook-id"] for r in hook.received] == [event.webhook_id] * 2
         assert json.loads(hook.received[0].body)["hash"] == json.loads(hook.received[1].body)["hash"]
-
-
-def test_decimal_scores_print_with_two_places():
-    assert f"{Decimal('2.5'):.2f}" == "2.50"
 
 
 def test_the_readme_snippet_verifies_a_real_delivery(hook, student, exam_of):
