@@ -3,10 +3,12 @@ result pages (essay marking, analytics), added here to the exam's own admin beca
 attempts, which the exams app knows nothing of.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -14,8 +16,9 @@ from django.utils.html import format_html
 from exams.admin import ExamAdmin
 from exams.models import Exam
 
+from . import outbox
 from .admin_pages import exam_analytics_view, exam_essays_view, exam_live_view
-from .models import Attempt, AttemptItem, RefusedRequest
+from .models import Attempt, AttemptItem, RefusedRequest, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from .services import EachOutcome, attempts_end, attempts_rescore
 
 
@@ -236,3 +239,87 @@ class ExamWithResultsAdmin(ExamAdmin):
 
 admin.site.unregister(Exam)
 admin.site.register(Exam, ExamWithResultsAdmin)
+
+
+# --- The exam webhook ------------------------------------------------------------------------
+
+
+@admin.register(WebhookEndpoint)
+class WebhookEndpointAdmin(admin.ModelAdmin):
+    """The one webhook row. Values set in the environment (EXAM_WEBHOOK_*) win over these fields."""
+
+    list_display = ["__str__", "enabled", "disabled_reason", "overridden"]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    fields = ["url", "secret", "public_key", "enabled", "disabled_reason", "overridden"]
+    readonly_fields = ["disabled_reason", "overridden"]
+
+    def has_add_permission(self, request):
+        # Asked for the navigation of every admin page: the permission first, the query only for those
+        # who hold it.
+        return super().has_add_permission(request) and not WebhookEndpoint.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="set in the environment (wins over this page)")
+    def overridden(self, obj=None):
+        names = ["EXAM_WEBHOOK_URL", "EXAM_WEBHOOK_SECRET", "EXAM_WEBHOOK_PUBLIC_KEY"]
+        return ", ".join(name for name in names if getattr(settings, name)) or "nothing"
+
+    def save_model(self, request, obj, form, change):
+        # Ticking "enabled" again after a 410 is staff saying the receiver is back.
+        if obj.enabled:
+            obj.disabled_reason = ""
+        super().save_model(request, obj, form, change)
+
+
+class WebhookDeliveryInline(admin.TabularInline):
+    model = WebhookDelivery
+    fields = ["attempted_at", "status_code", "ok", "duration_ms", "response_excerpt"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WebhookEvent)
+class WebhookEventAdmin(admin.ModelAdmin):
+    """The outbox, read-only: what was sent when, how each try went, and "send again"."""
+
+    list_display = ["webhook_id", "attempt", "kind", "status", "tries", "created_at", "delivered_at"]
+    list_filter = ["status", "kind", "created_at"]
+    list_select_related = ["attempt__user", "attempt__exam"]
+    search_fields = ["webhook_id", "attempt__user__username"]
+    raw_id_fields = ["attempt"]
+    inlines = [WebhookDeliveryInline]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_resend_permission(self, request):
+        return request.user.has_perm("attempts.change_webhookevent")
+
+    @admin.action(description="Send selected events again", permissions=["resend"])
+    def send_again(self, request, queryset):
+        count = outbox.send_again(event_ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, f"Queued {count} event(s) to be sent again.", messages.SUCCESS)
+
+
+@admin.register(WebhookDelivery)
+class WebhookDeliveryAdmin(admin.ModelAdmin):
+    list_display = ["event", "attempted_at", "status_code", "ok", "duration_ms", "response_excerpt"]
+    list_filter = ["ok", "status_code", "attempted_at"]
+    list_select_related = ["event"]
+    search_fields = ["event__webhook_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,3 +1,4 @@
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 
@@ -11,6 +12,10 @@ from .choices import OPEN_STATES, AttemptResult, AttemptState, ItemResult, Refus
 # A ranked attempt is a completed first attempt: ranks and percentiles count these by score. RANKED
 # says it in SQL, Attempt.is_ranked for one instance; tests/attempts/test_tallies.py keeps them equal.
 RANKED = Q(state=AttemptState.COMPLETED, attempt_number=1)
+
+
+def _new_webhook_id() -> str:
+    return f"msg_{uuid.uuid4().hex}"
 
 
 class Attempt(models.Model):
@@ -174,3 +179,95 @@ class RefusedRequest(models.Model):
 
     def __str__(self):
         return f"{self.get_action_display()} refused on attempt {self.attempt_id} at {self.at:%H:%M:%S}"
+
+
+# --- The exam webhook (attempts/webhooks.py) ------------------------------------------------------
+
+
+class WebhookEndpoint(models.Model):
+    """The institute's exam webhook: one row (pk 1), edited in the admin.
+
+    EXAM_WEBHOOK_URL, EXAM_WEBHOOK_SECRET and EXAM_WEBHOOK_PUBLIC_KEY in the environment take
+    precedence over the fields here (webhooks.endpoint()).
+    """
+
+    SINGLETON_PK = 1
+
+    url = models.URLField("URL", max_length=500, blank=True)
+    secret = models.CharField(max_length=200, blank=True, help_text="Signs every delivery; keep it private.")
+    public_key = models.CharField(max_length=200, blank=True, help_text="Sent as `key` in every payload.")
+    enabled = models.BooleanField(default=False)
+    # Set when the receiver answered 410 Gone: delivery stops until staff enable it again.
+    disabled_reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = "exam webhook"
+        verbose_name_plural = "exam webhook"
+
+    def __str__(self):
+        return self.url or "Exam webhook (no URL)"
+
+    def save(self, *args, **kwargs):
+        self.pk = self.SINGLETON_PK
+        super().save(*args, **kwargs)
+
+
+class WebhookEvent(models.Model):
+    """The outbox: one row per attempt started or completed, written in the transaction that did it.
+
+    Its payload is built at the first delivery (from the attempt as it is then, its state as of the
+    event) and kept, so every retry sends the same body under the same webhook-id.
+    """
+
+    class Kind(models.TextChoices):
+        STARTED = "started"
+        COMPLETED = "completed"
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        DELIVERED = "delivered"
+        # Every try of the retry schedule failed, or the endpoint was gone (410).
+        FAILED = "failed"
+        # No webhook was configured when it was due: nothing was sent.
+        SKIPPED = "skipped"
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="webhook_events")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    # The Standard Webhooks `webhook-id`: the same on every try, so receivers can drop duplicates.
+    webhook_id = models.CharField(max_length=40, unique=True, default=_new_webhook_id)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    # When the next try is due; a task claims the event by moving it forward (a lease), so a lost
+    # task's event is due again once the lease runs out and the re-queue sweep sends it.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    tries = models.PositiveIntegerField(default=0)
+    payload = models.JSONField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["next_attempt_at"], condition=Q(status="pending"), name="webhook_event_due"),
+        ]
+
+    def __str__(self):
+        return f"{self.webhook_id} · attempt {self.attempt_id} {self.kind}"
+
+
+class WebhookDelivery(models.Model):
+    """One try of one event: what the receiver answered (or why there was no answer)."""
+
+    event = models.ForeignKey(WebhookEvent, on_delete=models.CASCADE, related_name="deliveries")
+    attempted_at = models.DateTimeField(default=timezone.now)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    ok = models.BooleanField(default=False)
+    duration_ms = models.PositiveIntegerField(default=0)
+    # The start of the receiver's answer, or the error that stopped the request.
+    response_excerpt = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["-attempted_at", "-id"]
+        verbose_name_plural = "webhook deliveries"
+
+    def __str__(self):
+        return f"{self.event_id} @ {self.attempted_at:%Y-%m-%d %H:%M:%S}: {self.status_code or 'no answer'}"

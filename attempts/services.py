@@ -14,6 +14,8 @@ Rules every service keeps:
 - `now` defaults to timezone.now(); pass one value to make a request's reads and writes agree.
 - A service that makes an attempt ranked or changes a ranked score moves its score tally in the
   same transaction (_save_scored); nothing else does (attempts/tallies.py).
+- Starting (attempt_create) and completing (_complete: end, time-out, sweep, staff) write the
+  webhook's outbox row in the same transaction, one INSERT (attempts/outbox.py).
 """
 
 import logging
@@ -33,9 +35,9 @@ from django.utils import timezone
 from exams.choices import QuestionType
 from exams.models import Answer, Exam, ExamQuestion
 
-from . import errors, scoring, tallies, timing
+from . import errors, outbox, scoring, tallies, timing
 from .choices import OPEN_STATES, AttemptState, ItemResult
-from .models import Attempt, AttemptItem
+from .models import Attempt, AttemptItem, WebhookEvent
 
 CLOCK_FIELDS = ["state", "time_taken", "clock_checked_at", "last_started_time"]
 SCORE_FIELDS = [
@@ -100,6 +102,7 @@ def attempt_create(*, user, exam: Exam, now: datetime | None = None) -> Attempt:
         AttemptItem(attempt=attempt, question_id=link.question_id, section_id=link.section_id, order=position)
         for position, link in enumerate(links, start=1)
     )
+    outbox.record(attempt=attempt, kind=WebhookEvent.Kind.STARTED)
     return attempt
 
 
@@ -524,6 +527,7 @@ def _complete(attempt: Attempt, now: datetime) -> None:
     attempt.clock_checked_at = None
     _score(attempt)
     _save_scored(attempt, before, [*CLOCK_FIELDS, "completed_at", *SCORE_FIELDS])
+    outbox.record(attempt=attempt, kind=WebhookEvent.Kind.COMPLETED)
 
 
 def _rescore(attempt: Attempt) -> None:

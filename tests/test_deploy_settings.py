@@ -32,6 +32,8 @@ print(json.dumps({
     "access_seconds": jwt["ACCESS_TOKEN_LIFETIME"].total_seconds(),
     "refresh_seconds": jwt["REFRESH_TOKEN_LIFETIME"].total_seconds(),
     "signing_key": jwt["SIGNING_KEY"],
+    "broker": s.CELERY_BROKER_URL,
+    "eager": s.CELERY_TASK_ALWAYS_EAGER,
 }))
 """
 
@@ -203,3 +205,11 @@ def test_dev_settings_with_debug_off_start_with_a_secret_key():
 def test_test_settings_need_no_configuration():
     # pytest's settings never serve anyone: DEBUG off with the public key is allowed there.
     assert settings_of("testpress.settings.test")["DEBUG"] is False
+
+
+def test_production_sends_background_work_to_a_redis_broker():
+    loaded = prod_settings()
+    assert (loaded["broker"], loaded["eager"]) == ("redis://127.0.0.1:6379/2", False)
+    assert prod_settings(CELERY_BROKER_URL="redis://queue.internal:6379/0")["broker"] == (
+        "redis://queue.internal:6379/0"
+    )

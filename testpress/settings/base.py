@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django_prose_editor.config import html_tags
 from js_asset import static_lazy
@@ -254,6 +255,77 @@ QUESTION_IMAGE_FORMATS = {"PNG": "png", "JPEG": "jpg", "GIF": "gif", "WEBP": "we
 # The most time a single gap between two requests on an attempt may add to its clock: a phone that
 # closed the app does not burn the student's time, a slow network still counts.
 ATTEMPT_TIME_GRACE = timedelta(seconds=env.int("ATTEMPT_TIME_GRACE_SECONDS", default=90))
+
+# --- Celery (testpress/celery.py) ------------------------------------------------------------
+# No broker: every task runs in the process that sends it (after the commit that queued it), so
+# `make run` needs no Redis and no worker. Production sets CELERY_BROKER_URL (Redis) and runs
+# `celery -A testpress worker` and `celery -A testpress beat`.
+_BROKER_URL = env("CELERY_BROKER_URL", default="")
+CELERY_BROKER_URL = _BROKER_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not _BROKER_URL
+CELERY_TASK_EAGER_PROPAGATES = False
+# Tasks keep their state in our tables (the webhook outbox), not in a result backend.
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TIMEZONE = "UTC"
+# A message is acknowledged after its task has run, and a worker killed mid-task (kill -9, OOM)
+# hands it back to the broker: every task here is safe to run twice.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+# One message at a time per worker process: a long task never sits on messages others could run.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# The longest task (a sweep over an exam day's overdue attempts) is well under this.
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=240)
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=300)
+# A request that queues a task after its commit must not hang while the broker is down: the
+# publish fails at once, is logged, and the outbox sweep sends the event later.
+CELERY_TASK_PUBLISH_RETRY = False
+CELERY_BROKER_CONNECTION_TIMEOUT = 2
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    # An unacknowledged message (its worker died) is handed out again after this many seconds; it
+    # must exceed the longest countdown a task is queued with, or the message runs twice early.
+    "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    # Fail fast instead of retrying forever when Redis is down at publish time.
+    "max_retries": 0,
+    "socket_connect_timeout": 2,
+    "socket_timeout": 5,
+}
+# The periodic tasks `celery -A testpress beat` sends, kept here beside the code they run: one
+# scheduler, no extra tables, and a change of schedule goes through review like any other change.
+CELERY_BEAT_SCHEDULE = {
+    "end-overdue-attempts": {
+        "task": "attempts.end_overdue_attempts",
+        "schedule": env.float("SWEEP_OVERDUE_SECONDS", default=30.0),
+        # A sweep still waiting after the next one is due is dropped rather than run twice.
+        "options": {"expires": 25},
+    },
+    "requeue-webhook-events": {
+        "task": "attempts.requeue_webhook_events",
+        "schedule": env.float("SWEEP_WEBHOOK_SECONDS", default=30.0),
+        "options": {"expires": 25},
+    },
+    "check-score-tallies": {
+        "task": "attempts.check_score_tallies",
+        "schedule": crontab(minute=30, hour=2),
+    },
+}
+
+# --- The exam webhook (attempts/webhooks.py) -------------------------------------------------------
+# Each, when set, takes precedence over the value staff set in the admin (Attempts → Exam webhook).
+EXAM_WEBHOOK_URL = env("EXAM_WEBHOOK_URL", default="")
+EXAM_WEBHOOK_SECRET = env("EXAM_WEBHOOK_SECRET", default="")
+EXAM_WEBHOOK_PUBLIC_KEY = env("EXAM_WEBHOOK_PUBLIC_KEY", default="")
+# A 2xx answered within this many seconds is a delivery; a slower answer is a failed try.
+WEBHOOK_TIMEOUT_SECONDS = 10
+# Seconds between failed tries (jittered ±20 %): 31 h 42 min in all, 25 h 21 min at the least.
+WEBHOOK_RETRY_DELAYS = [30, 120, 600, 1800, 3600, 7200, 14400, 28800, 28800, 28800]
+# How long a try holds its event: more than the timeout, so that only a dead try's event is taken again.
+WEBHOOK_LEASE_SECONDS = 60
+# A pending event due for this long has lost its task: the re-queue sweep queues it again.
+WEBHOOK_REQUEUE_AFTER_SECONDS = 30
+WEBHOOK_REQUEUE_BATCH = 1000
+# Retries due sooner are queued with a countdown; later ones wait for the sweep, not in the broker
+# (whose visibility_timeout would hand a long-waiting message out twice).
+WEBHOOK_COUNTDOWN_MAX_SECONDS = 600
 
 
 def refuse_public_keys(*, secret_key: str, signing_key: str) -> None:

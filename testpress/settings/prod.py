@@ -18,6 +18,9 @@ if len(SIMPLE_JWT["SIGNING_KEY"]) < 32:
 
 # Several gunicorn workers (and servers) share throttle counts only through a shared cache.
 CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/1")}
+# Background work goes through the broker to `celery -A testpress worker`, never inside a request.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/2")
+CELERY_TASK_ALWAYS_EAGER = False
 # One reverse proxy (nginx) in front: it sets X-Forwarded-For, X-Forwarded-Proto and X-Forwarded-Host.
 REST_FRAMEWORK = {**REST_FRAMEWORK, "NUM_PROXIES": env.int("NUM_PROXIES", default=1)}
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -23,3 +23,9 @@ REST_FRAMEWORK = {
 # The suite reads the token's user on every request, so query budgets count it the same at any point
 # of a test; tests/api/test_signed_in_user.py turns the cache on.
 SIGNED_IN_USER_CACHE_SECONDS = 0
+
+# The webhook's retry schedule in tenths of a second, so tests see a retry without waiting for it.
+WEBHOOK_RETRY_DELAYS = [0.3, 0.3, 0.3]
+WEBHOOK_REQUEUE_AFTER_SECONDS = env.float("WEBHOOK_REQUEUE_AFTER_SECONDS", default=0)  # noqa: F405
+WEBHOOK_LEASE_SECONDS = env.float("WEBHOOK_LEASE_SECONDS", default=60)  # noqa: F405
+WEBHOOK_TIMEOUT_SECONDS = 3
