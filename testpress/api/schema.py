@@ -59,6 +59,20 @@ def drop_paths_of_other_versions(result, generator, **kwargs):
     return result
 
 
+def declare_empty_query_values(result, generator, **kwargs):
+    """Mark every optional query parameter `allowEmptyValue`: the server reads `name=` as if the parameter
+    were left out (django-filter skips empty values; so do `page` and `per_page`), and says so.
+
+    tests/api/test_schema.py::test_an_empty_optional_query_parameter_is_the_same_as_none checks each one.
+    """
+    for item in result["paths"].values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
+    return result
+
+
 def _resolves(path: str) -> bool:
     try:
         match = resolve(re.sub(r"\{[^}]+\}", "1", path))

@@ -185,6 +185,7 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "testpress.api.schema.drop_paths_of_other_versions",
+        "testpress.api.schema.declare_empty_query_values",
     ],
 }
 

@@ -80,3 +80,28 @@ def test_an_exams_attempts_state_is_documented_as_the_labels_it_takes(client, st
             student_client.get(f"/api/v2.1/exams/{exam.slug}/attempts/", {"state": label}).status_code == 200
         )
     assert student_client.get(f"/api/v2.1/exams/{exam.slug}/attempts/", {"state": "1"}).status_code == 400
+
+
+def documented_query_parameters(client, version: str):
+    """(path, name) of each optional query parameter of the GETs without path parameters."""
+    document = client.get("/api/schema/", {"format": "json", "version": version}).json()
+    for path, item in document["paths"].items():
+        for parameter in item.get("get", {}).get("parameters", []):
+            if parameter["in"] == "query" and "{" not in path:
+                assert parameter["allowEmptyValue"] is True, (path, parameter["name"])
+                yield path, parameter["name"]
+
+
+@pytest.mark.parametrize("version, client_name", [("v2.1", "student_client"), ("v2.5", "staff_client")])
+def test_an_empty_optional_query_parameter_is_the_same_as_none(request, client, db, version, client_name):
+    """What `allowEmptyValue` declares (testpress.api.schema.declare_empty_query_values)."""
+    ExamFactory()
+    api = request.getfixturevalue(client_name)
+    checked = 0
+    for path, name in documented_query_parameters(client, version):
+        without = api.get(path)
+        empty = api.get(f"{path}?{name}=")
+        assert (empty.status_code, empty.json()) == (without.status_code, without.json()), (path, name)
+        assert without.status_code == 200
+        checked += 1
+    assert checked > 10
