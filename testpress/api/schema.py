@@ -61,7 +61,8 @@ def drop_paths_of_other_versions(result, generator, **kwargs):
 
 def declare_empty_query_values(result, generator, **kwargs):
     """Mark every optional query parameter `allowEmptyValue`: the server reads `name=` as if the parameter
-    were left out (django-filter skips empty values; so do `page` and `per_page`), and says so.
+    were left out (django-filter skips empty values; so do `page` and `per_page`), and says so. An
+    `ordering` names each field once: `uniqueItems`.
 
     tests/api/test_schema.py::test_an_empty_optional_query_parameter_is_the_same_as_none checks each one.
     """
@@ -70,6 +71,9 @@ def declare_empty_query_values(result, generator, **kwargs):
             for parameter in operation.get("parameters", []):
                 if parameter["in"] == "query" and not parameter.get("required"):
                     parameter["allowEmptyValue"] = True
+                # StableOrderingFilter takes each field once (nor `date,-date`, which a schema cannot say).
+                if parameter["in"] == "query" and parameter["name"] == "ordering":
+                    parameter["schema"]["uniqueItems"] = True
     return result
 
 

@@ -58,6 +58,7 @@ def test_admin_attempts_parameters_carry_their_public_names(schema):
         "maxItems": 200,
     }
     assert params["date_0"]["schema"]["format"] == "date"
+    assert params["ordering"]["schema"]["uniqueItems"] is True
 
 
 def test_admin_attempt_rows_are_documented_with_the_seed_keys(schema):
