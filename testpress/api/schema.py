@@ -59,6 +59,24 @@ def drop_paths_of_other_versions(result, generator, **kwargs):
     return result
 
 
+# gunicorn's limit_request_line (gunicorn.conf.py); the proxy in front has its own, about the same.
+REQUEST_LINE_TOO_LONG = {
+    "description": (
+        "The request line (method, path and query string) is over 8190 bytes: refused by the server in "
+        "front of the app (gunicorn or the proxy) with its own HTML page, not JSON."
+    )
+}
+
+
+def declare_request_line_limit(result, generator, **kwargs):
+    """Every operation may get the 414 of the web server in front, whatever the view documents."""
+    for item in result["paths"].values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault("414", REQUEST_LINE_TOO_LONG)
+    return result
+
+
 def declare_empty_query_values(result, generator, **kwargs):
     """Mark every optional query parameter `allowEmptyValue`: the server reads `name=` as if the parameter
     were left out (django-filter skips empty values; so do `page` and `per_page`), and says so. An

@@ -186,6 +186,7 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "testpress.api.schema.drop_paths_of_other_versions",
         "testpress.api.schema.declare_empty_query_values",
+        "testpress.api.schema.declare_request_line_limit",
     ],
 }
 

@@ -106,3 +106,11 @@ def test_an_empty_optional_query_parameter_is_the_same_as_none(request, client, 
         assert without.status_code == 200
         checked += 1
     assert checked > 10
+
+
+@pytest.mark.parametrize("version", ["v2.1", "v2.5"])
+def test_every_operation_documents_the_414_of_the_server_in_front(client, db, version):
+    document = client.get("/api/schema/", {"format": "json", "version": version}).json()
+    operations = [op for item in document["paths"].values() for op in item.values() if "responses" in op]
+    assert operations
+    assert all("8190 bytes" in op["responses"]["414"]["description"] for op in operations)
