@@ -37,8 +37,12 @@ class IdFilter(django_filters.Filter):
 
 
 # What the schema declares; the field reads nothing else (Python's fromisoformat also takes "20210316",
-# "2021-W11-2", "2021-03-16T10"). ECMA-262's \d is ASCII, hence re.ASCII.
-DATE_OR_DATETIME_PATTERN = r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$"
+# "2021-W11-2", "2021-03-16T10"). Years 0001-9999, months 01-12, days 01-31 (a 30th of February is
+# still a 400), hours 00-23, offsets up to ±23:59. ECMA-262's \d is ASCII, hence re.ASCII.
+DATE_OR_DATETIME_PATTERN = (
+    r"^(\d{3}[1-9]|\d{2}[1-9]\d|\d[1-9]\d{2}|[1-9]\d{3})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+    r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?)?$"
+)
 
 
 class DateOrDateTimeField(forms.Field):
