@@ -14,5 +14,9 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 2000))
 max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 200))
 # Trust X-Forwarded-* only from the proxy in front (nginx on the same host by default).
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
+# The longest request line (method, path and query) gunicorn passes on; past it, gunicorn's own HTML 414.
+# 8190 is its maximum, about nginx's default (large_client_header_buffers 4 8k): the proxy's limit is the
+# real one, and everything the proxy passes reaches the app, whose refusals are JSON.
+limit_request_line = int(os.environ.get("GUNICORN_LIMIT_REQUEST_LINE", 8190))
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 errorlog = "-"

@@ -4,7 +4,7 @@ from collections.abc import Iterable
 
 from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from . import errors
 from .models import Batch, User
@@ -14,6 +14,7 @@ PROFILE_FIELDS = ("first_name", "last_name", "email", "phone")
 
 # Batches one user is put in by one request: a student has a few; each new name is an INSERT.
 MAX_BATCHES = 50
+USERNAME_TAKEN = "A user with that username already exists."
 
 
 def batch_names(names: Iterable[str]) -> set[str]:
@@ -31,10 +32,15 @@ def batches_by_name(names: set[str]) -> list[Batch]:
 
 
 def _validate(user: User, *, password: str | None) -> None:
-    """Field-keyed errors for a user about to be saved: a taken username, a weak password, bad fields."""
+    """Field-keyed errors for a user about to be saved: a taken username, a weak password, bad fields.
+
+    The username is normalized (NFKC, as full_clean() would) before it is looked up: "ａdmin" and
+    "ＡＤＭＩＮ" are "admin" and "ADMIN", both taken when "admin" is, whatever the case.
+    """
     errors = {}
+    user.username = user.normalize_username(user.username)
     if User.objects.filter(username__iexact=user.username).exclude(pk=user.pk).exists():
-        errors["username"] = ["A user with that username already exists."]
+        errors["username"] = [USERNAME_TAKEN]
     if password is not None:
         try:
             password_validation.validate_password(password, user)
@@ -47,6 +53,17 @@ def _validate(user: User, *, password: str | None) -> None:
             errors.setdefault(field, messages)
     if errors:
         raise ValidationError(errors)
+
+
+def _save(user: User) -> None:
+    """Save a validated user; one who took the same username meanwhile makes it a username error."""
+    try:
+        with transaction.atomic():
+            user.save()
+    except IntegrityError as exc:
+        if User.objects.filter(username=user.username).exclude(pk=user.pk).exists():
+            raise ValidationError({"username": [USERNAME_TAKEN]}) from exc
+        raise
 
 
 @transaction.atomic
@@ -66,7 +83,7 @@ def user_create(
     user = User(username=username, email=email, first_name=first_name, last_name=last_name, phone=phone)
     _validate(user, password=password)
     user.set_password(password)
-    user.save()
+    _save(user)
     user.batches.set(batches_by_name(names))
     return user
 
@@ -101,7 +118,7 @@ def user_update(
     _validate(user, password=password)
     if password is not None:
         user.set_password(password)
-    user.save()
+    _save(user)
     if names is not None:
         user.batches.set(batches_by_name(names))
     return user

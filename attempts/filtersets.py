@@ -7,7 +7,13 @@ from django.db.models.functions import Lower, Replace
 
 from exams.models import Exam
 from testpress.api.clock import request_now
-from testpress.api.filters import MultipleIdFilter, StableOrderingFilter, end_of_local_day, start_of_local_day
+from testpress.api.filters import (
+    DayFilter,
+    MultipleIdFilter,
+    StableOrderingFilter,
+    end_of_local_day,
+    start_of_local_day,
+)
 
 from .choices import AttemptState
 from .models import Attempt
@@ -79,8 +85,8 @@ class AdminAttemptFilterSet(django_filters.FilterSet):
         ),
     )
     state = django_filters.ChoiceFilter(choices=AttemptState.choices)
-    date_0 = django_filters.DateFilter(method="filter_from_day", label="Started on or after (YYYY-MM-DD)")
-    date_1 = django_filters.DateFilter(method="filter_to_day", label="Started on or before (YYYY-MM-DD)")
+    date_0 = DayFilter(method="filter_from_day", label="Started on or after (YYYY-MM-DD)")
+    date_1 = DayFilter(method="filter_to_day", label="Started on or before (YYYY-MM-DD)")
     users = MultipleIdFilter(field_name="user_id", label="User id; repeat for several")
     exams = MultipleIdFilter(field_name="exam_id", label="Exam id; repeat for several")
 

@@ -3,6 +3,7 @@
 The student API's exam lists take theirs from attempts/filtersets.py: they filter on the user's attempts.
 """
 
+import re
 from datetime import UTC, datetime
 
 import django_filters
@@ -11,7 +12,6 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django_filters.constants import EMPTY_VALUES
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from testpress.api.clock import request_now
@@ -24,7 +24,7 @@ from .selectors import EXAM_STATUSES, exams_in_schedule_status, exams_of_batch, 
 # --- The admin exam list (v2.5) -----------------------------------------------------------------
 
 
-@extend_schema_field(OpenApiTypes.INT)
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
 class IdFilter(django_filters.Filter):
     """One id; a number outside the id range is refused instead of reaching the database driver."""
 
@@ -34,6 +34,15 @@ class IdFilter(django_filters.Filter):
         kwargs.setdefault("min_value", 1)
         kwargs.setdefault("max_value", MAX_ID)
         super().__init__(*args, **kwargs)
+
+
+# What the schema declares; the field reads nothing else (Python's fromisoformat also takes "20210316",
+# "2021-W11-2", "2021-03-16T10"). Years 0001-9999, months 01-12, days 01-31 (a 30th of February is
+# still a 400), hours 00-23, offsets up to ±23:59. ECMA-262's \d is ASCII, hence re.ASCII.
+DATE_OR_DATETIME_PATTERN = (
+    r"^(\d{3}[1-9]|\d{2}[1-9]\d|\d[1-9]\d{2}|[1-9]\d{3})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])"
+    r"([T ]([01]\d|2[0-3]):[0-5]\d(:[0-5]\d(\.\d{1,6})?)?(Z|[+-]([01]\d|2[0-3]):?[0-5]\d)?)?$"
+)
 
 
 class DateOrDateTimeField(forms.Field):
@@ -49,9 +58,10 @@ class DateOrDateTimeField(forms.Field):
     def to_python(self, value):
         if value in (None, ""):
             return None
-        text = str(value).strip()
+        text = str(value)
         try:
-            parsed = parse_date(text) or parse_datetime(text)
+            declared = re.fullmatch(DATE_OR_DATETIME_PATTERN, text, re.ASCII)
+            parsed = declared and (parse_date(text) or parse_datetime(text))
         except ValueError:
             parsed = None
         if parsed is None:
@@ -66,7 +76,7 @@ class DateOrDateTimeField(forms.Field):
 @extend_schema_field(
     {
         "type": "string",
-        "pattern": r"^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:?\d{2})?)?$",
+        "pattern": DATE_OR_DATETIME_PATTERN,
         "example": "2021-03-16",
         "description": "A date (YYYY-MM-DD, a whole local day) or a date-time (ISO 8601).",
     }

@@ -1,5 +1,6 @@
 """Filter building blocks the FilterSets share: repeatable ids, local calendar days, stable ordering."""
 
+import re
 from datetime import UTC, date, datetime, time, timedelta
 
 import django_filters
@@ -7,6 +8,7 @@ from django import forms
 from django.utils import timezone
 from django_filters.constants import EMPTY_VALUES
 from django_filters.fields import BaseCSVField
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 # Primary keys are 64-bit; a larger number can match nothing and must not reach the database driver.
@@ -61,6 +63,30 @@ class MultipleIdFilter(django_filters.Filter):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("lookup_expr", "in")
         super().__init__(*args, **kwargs)
+
+
+class DayField(forms.Field):
+    """A calendar day written YYYY-MM-DD, as the schema's `format: date` says, and nothing else (Django's
+    DateField also reads "10/25/2006"; date.fromisoformat "20210316"). Empty is no filter."""
+
+    default_error_messages = {"invalid": "Enter a date as YYYY-MM-DD; got %(value)s."}
+
+    def to_python(self, value):
+        if value in (None, ""):
+            return None
+        try:
+            if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):
+                raise ValueError(value)
+            return date.fromisoformat(value)
+        except (TypeError, ValueError):
+            raise forms.ValidationError(
+                self.error_messages["invalid"], code="invalid", params={"value": value}
+            ) from None
+
+
+@extend_schema_field(OpenApiTypes.DATE)
+class DayFilter(django_filters.Filter):
+    field_class = DayField
 
 
 def start_of_local_day(day: date) -> datetime | None:

@@ -112,6 +112,42 @@ def drop_paths_of_other_versions(result, generator, **kwargs):
     return result
 
 
+# gunicorn's limit_request_line (gunicorn.conf.py); the proxy in front has its own, about the same.
+REQUEST_LINE_TOO_LONG = {
+    "description": (
+        "The request line (method, path and query string) is over 8190 bytes: refused by the server in "
+        "front of the app (gunicorn or the proxy) with its own HTML page, not JSON."
+    )
+}
+
+
+def declare_request_line_limit(result, generator, **kwargs):
+    """Every operation may get the 414 of the web server in front, whatever the view documents."""
+    for item in result["paths"].values():
+        for operation in item.values():
+            if isinstance(operation, dict) and "responses" in operation:
+                operation["responses"].setdefault("414", REQUEST_LINE_TOO_LONG)
+    return result
+
+
+def declare_empty_query_values(result, generator, **kwargs):
+    """Mark every optional query parameter `allowEmptyValue`: the server reads `name=` as if the parameter
+    were left out (django-filter skips empty values; so do `page` and `per_page`), and says so. An
+    `ordering` names each field once: `uniqueItems`.
+
+    tests/api/test_schema.py::test_an_empty_optional_query_parameter_is_the_same_as_none checks each one.
+    """
+    for item in result["paths"].values():
+        for operation in item.values():
+            for parameter in operation.get("parameters", []):
+                if parameter["in"] == "query" and not parameter.get("required"):
+                    parameter["allowEmptyValue"] = True
+                # StableOrderingFilter takes each field once (nor `date,-date`, which a schema cannot say).
+                if parameter["in"] == "query" and parameter["name"] == "ordering":
+                    parameter["schema"]["uniqueItems"] = True
+    return result
+
+
 def _resolves(path: str) -> bool:
     try:
         match = resolve(re.sub(r"\{[^}]+\}", "1", path))

@@ -209,6 +209,8 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "testpress.api.schema.drop_paths_of_other_versions",
         "testpress.api.schema.describe_version",
+        "testpress.api.schema.declare_empty_query_values",
+        "testpress.api.schema.declare_request_line_limit",
     ],
     # Swagger UI and ReDoc from drf-spectacular-sidecar's static files: the docs work offline.
     "SWAGGER_UI_DIST": "SIDECAR",

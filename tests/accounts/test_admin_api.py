@@ -242,6 +242,10 @@ class TestCreate:
         assert response.status_code == 201
         assert (response.json()["email"], response.json()["batches"]) == ("", [])
 
+    def test_the_username_is_stored_normalized(self, staff_client):
+        response = staff_client.post(LIST_URL, {"username": "ｂｅｅ", "password": "a-strong-pass-42"})
+        assert (response.status_code, response.json()["username"]) == (201, "bee")
+
     def test_is_staff_in_the_body_does_not_make_staff(self, staff_client):
         response = staff_client.post(LIST_URL, {**NEW_STUDENT, "is_staff": True, "is_superuser": True})
         assert response.status_code == 201
@@ -252,6 +256,9 @@ class TestCreate:
         "change, field",
         [
             ({"username": "ASHA"}, "username"),
+            # Full-width forms: NFKC makes them "asha" and "ASHA", both taken.
+            ({"username": "ａsha"}, "username"),
+            ({"username": "ＡＳＨＡ"}, "username"),
             ({"password": "password"}, "password"),
             ({"password": "12345678901"}, "password"),
             ({"password": "asha"}, "password"),
@@ -349,6 +356,8 @@ class TestUpdate:
         "change, field",
         [
             ({"username": "TAKEN"}, "username"),
+            ({"username": "ｔaken"}, "username"),
+            ({"username": "ＴＡＫＥＮ"}, "username"),
             ({"password": "password"}, "password"),
             ({"email": "nope"}, "email"),
             ({"is_active": "sometimes"}, "is_active"),

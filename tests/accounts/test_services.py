@@ -1,10 +1,12 @@
 """accounts.services: who may change an account (staff and superuser accounts are for superusers)."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
+from accounts import services
 from accounts.errors import StaffAccountProtected
 from accounts.models import User
-from accounts.services import may_change_user, user_update
+from accounts.services import may_change_user, user_create, user_update
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -72,3 +74,30 @@ def test_a_superuser_sets_a_staff_members_password():
     user_update(user=staff, changed_by=UserFactory(staff=True), password="Reset-By-Super-71")
     staff.refresh_from_db()
     assert staff.check_password("Reset-By-Super-71")
+
+
+class TestUsernames:
+    @pytest.mark.parametrize("username", ["ａdmin", "ＡＤＭＩＮ", "Admin"])
+    def test_one_that_normalizes_to_a_taken_one_in_any_case_is_refused(self, username):
+        UserFactory(username="admin")
+        with pytest.raises(ValidationError) as refused:
+            user_create(username=username, password="a-strong-pass-42")
+        assert list(refused.value.message_dict) == ["username"]
+        assert User.objects.count() == 1
+
+    def test_a_rename_to_a_full_width_form_of_a_taken_one_is_refused(self):
+        UserFactory(username="admin")
+        user = UserFactory(username="asha")
+        with pytest.raises(ValidationError) as refused:
+            user_update(user=user, changed_by=None, username="ａｄｍｉｎ")
+        assert list(refused.value.message_dict) == ["username"]
+        assert User.objects.get(pk=user.pk).username == "asha"
+
+    def test_one_taken_between_the_check_and_the_insert_is_a_username_error(self, monkeypatch):
+        # Another request created "asha" after this one looked: the unique constraint decides.
+        UserFactory(username="asha")
+        monkeypatch.setattr(services, "_validate", lambda user, *, password: None)
+        with pytest.raises(ValidationError) as refused:
+            user_create(username="asha", password="a-strong-pass-42")
+        assert refused.value.message_dict == {"username": [services.USERNAME_TAKEN]}
+        assert User.objects.filter(username="asha").count() == 1

@@ -113,6 +113,7 @@ def test_admin_attempts_parameters_carry_their_public_names(schema):
         "maxItems": 200,
     }
     assert params["date_0"]["schema"]["format"] == "date"
+    assert params["ordering"]["schema"]["uniqueItems"] is True
 
 
 def test_admin_attempt_rows_are_documented_with_the_seed_keys(schema):
@@ -135,3 +136,36 @@ def test_an_exams_attempts_state_is_documented_as_the_labels_it_takes(client, st
             student_client.get(f"/api/v2.1/exams/{exam.slug}/attempts/", {"state": label}).status_code == 200
         )
     assert student_client.get(f"/api/v2.1/exams/{exam.slug}/attempts/", {"state": "1"}).status_code == 400
+
+
+def documented_query_parameters(client, version: str):
+    """(path, name) of each optional query parameter of the GETs without path parameters."""
+    document = client.get("/api/schema/", {"format": "json", "version": version}).json()
+    for path, item in document["paths"].items():
+        for parameter in item.get("get", {}).get("parameters", []):
+            if parameter["in"] == "query" and "{" not in path:
+                assert parameter["allowEmptyValue"] is True, (path, parameter["name"])
+                yield path, parameter["name"]
+
+
+@pytest.mark.parametrize("version, client_name", [("v2.1", "student_client"), ("v2.5", "staff_client")])
+def test_an_empty_optional_query_parameter_is_the_same_as_none(request, client, db, version, client_name):
+    """What `allowEmptyValue` declares (testpress.api.schema.declare_empty_query_values)."""
+    ExamFactory()
+    api = request.getfixturevalue(client_name)
+    checked = 0
+    for path, name in documented_query_parameters(client, version):
+        without = api.get(path)
+        empty = api.get(f"{path}?{name}=")
+        assert (empty.status_code, empty.json()) == (without.status_code, without.json()), (path, name)
+        assert without.status_code == 200
+        checked += 1
+    assert checked > 10
+
+
+@pytest.mark.parametrize("version", ["v2.1", "v2.5"])
+def test_every_operation_documents_the_414_of_the_server_in_front(client, db, version):
+    document = client.get("/api/schema/", {"format": "json", "version": version}).json()
+    operations = [op for item in document["paths"].values() for op in item.values() if "responses" in op]
+    assert operations
+    assert all("8190 bytes" in op["responses"]["414"]["description"] for op in operations)

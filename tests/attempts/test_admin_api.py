@@ -275,6 +275,12 @@ class TestFilters:
             ("date_0", "2021-13-01"),
             ("date_0", "16/03/2021"),
             ("date_1", "yesterday"),
+            # Forms Django's DateField or date.fromisoformat read, but not `format: date`.
+            ("date_0", "10/25/2006"),
+            ("date_0", "20210316"),
+            ("date_1", "2021-W11-2"),
+            ("date_1", "2021-03-16T00:00"),
+            ("date_1", " 2021-03-16"),
             ("users", "abc"),
             ("users", "0"),
             ("users", "99999999999999999999"),

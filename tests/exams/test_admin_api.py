@@ -1,6 +1,7 @@
 """GET /api/v2.5/admin/exams/: the list, its filters and ordering; <id>/: the exam an attempt's exam_url
 points at."""
 
+import re
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -389,6 +390,17 @@ class TestContentFilters:
         ("start_date", "2021-03-16T25:00"),
         ("end_date", "tomorrow"),
         ("end_date", "2021-03-16 10:00 05:30"),
+        # ISO 8601 forms Python reads but the schema's pattern does not declare: refused, as declared.
+        ("start_date", "20210316"),
+        ("start_date", "2021-W11-2"),
+        ("start_date", "2021-03-16T10"),
+        ("start_date", " 2021-03-16"),
+        ("start_date", "２０２１-03-16"),
+        ("end_date", "2021-03-16T10:00+05"),
+        ("end_date", "0000-00-00"),
+        ("end_date", "0000-01-01"),
+        ("end_date", "2021-02-30"),
+        ("batch", "0"),
         ("status", "available"),
         ("status", "Running"),
         ("subject", "physics"),
@@ -414,3 +426,22 @@ def test_an_invalid_value_is_a_400_naming_the_parameter(staff_client, param, val
 def test_list_filters_do_not_touch_the_detail(staff_client):
     exam = ExamFactory(exam_type=ExamType.FINAL)
     assert staff_client.get(url_of(exam), {"exam_type": "practice", "ordering": "nope"}).status_code == 200
+
+
+@pytest.mark.django_db
+def test_the_date_parameters_read_exactly_the_declared_pattern(staff_client, client):
+    """Every value that matches the schema's pattern and names a real moment is read; others are 400."""
+    document = client.get("/api/schema/", {"format": "json", "version": "v2.5"}).json()
+    params = {p["name"]: p["schema"] for p in document["paths"][LIST_URL]["get"]["parameters"]}
+    pattern = re.compile(params["start_date"]["pattern"].replace("\\d", "[0-9]"))
+    assert params["batch"]["minimum"] == params["subject"]["minimum"] == 1
+    for value in [
+        "2021-03-16",
+        "2021-03-16T10:00",
+        "2021-03-16 10:00:05",
+        "2021-03-16T10:00:05.123456Z",
+        "2021-03-16T10:00+0530",
+        "2021-03-16T10:00:05-05:30",
+    ]:
+        assert pattern.fullmatch(value)
+        assert staff_client.get(LIST_URL, {"start_date": value}).status_code == 200, value
