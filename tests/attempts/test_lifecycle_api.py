@@ -535,4 +535,4 @@ class TestQueryCounts:
         with CaptureQueriesContext(connection) as heartbeat:
             ok(student_client.put(f"{url}heartbeat/"))
         # Pinned so a change shows up; the report quotes these figures.
-        assert (len(save), len(heartbeat)) == (request_queries(11), request_queries(9))
+        assert (len(save), len(heartbeat)) == (request_queries(11), request_queries(8))

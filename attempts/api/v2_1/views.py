@@ -32,6 +32,7 @@ from attempts.selectors import (
     exam_for_user,
     exam_list,
     exams_in_user_state,
+    open_attempt_detail,
     question_outcomes,
     require_ended,
     require_taker,
@@ -176,8 +177,14 @@ class AttemptViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelV
         refusal_record(attempt=attempt, code=code, action=action, at=self.now)
 
     def _render(self, attempt: Attempt) -> Response:
-        """The attempt after an action, printed as its detail is."""
-        return Response(self.get_serializer(self._detail(attempt.pk)).data)
+        """The attempt after an action, printed as its detail is.
+
+        A still-open attempt (start, heartbeat) is printed from the row the service wrote: exam day's
+        every heartbeat skips reading it again with a standing it does not have.
+        """
+        if attempt.is_completed:
+            return Response(self.get_serializer(self._detail(attempt.pk)).data)
+        return Response(self.get_serializer(open_attempt_detail(attempt, user=self.request.user)).data)
 
     @action(detail=True, methods=["put"])
     def start(self, request, *args, **kwargs):
@@ -265,7 +272,8 @@ EXAM_SLUG = OpenApiParameter("slug", str, OpenApiParameter.PATH, description="Th
     post=extend_schema(
         parameters=[EXAM_SLUG],
         request=AttemptCreateSerializer,
-        responses=responses({201: AttemptSerializer}, 400, 401, 403, 404, 409),
+        # Its body is optional ({"access_code"}); one the parsers cannot read is a 415.
+        responses=responses({201: AttemptSerializer}, 400, 401, 403, 404, 409, 415),
     ),
 )
 class ExamAttemptsView(OverdueFirstMixin, RequestNowMixin, generics.ListCreateAPIView):
