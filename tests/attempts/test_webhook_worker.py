@@ -24,6 +24,7 @@ from attempts.services import attempt_create, attempt_end
 from testpress.celery import app
 from tests.attempts.conftest import build_exam
 from tests.factories import UserFactory
+from tests.processes import needs_redis
 from tests.webhook_receiver import Receiver, hash_is_valid, signature_is_valid
 
 REDIS_URL = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/7")
@@ -34,20 +35,10 @@ TIMEOUT = 60
 SECRET, KEY = "worker-secret", "pk_worker"
 
 
-def redis_up() -> bool:
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        return False
-
-
-if not redis_up() and os.environ.get("REQUIRE_REDIS") == "1":
-    raise RuntimeError(f"REQUIRE_REDIS=1 but Redis does not answer at {REDIS_URL}")
-
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not redis_up(), reason=f"needs Redis at {REDIS_URL} (.ci/run starts one)"),
+    needs_redis(REDIS_URL),
 ]
 
 
