@@ -33,7 +33,8 @@ from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
 from exams.choices import QuestionType
-from exams.models import Answer, Exam, ExamQuestion
+from exams.models import Answer, Exam, ExamQuestion, Question
+from exams.paper import QuestionChoices, paper_choices
 
 from . import errors, outbox, scoring, tallies, timing
 from .choices import OPEN_STATES, AttemptState, ItemResult
@@ -128,12 +129,12 @@ def attempt_start(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
     calling start instead of heartbeat never stops the clock. 409 attempt_completed when it has
     ended; when it is overdue it is completed now (committed) and the 409 follows.
     """
-    return _raise_refusal(_start(attempt.pk, now or timezone.now()))
+    return _raise_refusal(_start(attempt.pk, attempt.user_id, now or timezone.now()))
 
 
 @transaction.atomic
-def _start(pk: int, now: datetime) -> Attempt | errors.AttemptCompleted:
-    attempt = _lock(pk)
+def _start(pk: int, taker_id: int | None, now: datetime) -> Attempt | errors.AttemptCompleted:
+    attempt = _lock(pk, taker_id=taker_id)
     refusal = _close_if_due(attempt, now)
     if refusal:
         return refusal
@@ -150,12 +151,12 @@ def attempt_heartbeat(*, attempt: Attempt, now: datetime | None = None) -> Attem
     a heartbeat reports, it is never refused, so a client polling an ended attempt just sees it ended.
     A not-started attempt is not started by a heartbeat.
     """
-    return _heartbeat(attempt.pk, now or timezone.now())
+    return _heartbeat(attempt.pk, attempt.user_id, now or timezone.now())
 
 
 @transaction.atomic
-def _heartbeat(pk: int, now: datetime) -> Attempt:
-    attempt = _lock(pk)
+def _heartbeat(pk: int, taker_id: int | None, now: datetime) -> Attempt:
+    attempt = _lock(pk, taker_id=taker_id)
     if _close_if_due(attempt, now) is None:
         _tick(attempt, now)
         attempt.save(update_fields=CLOCK_FIELDS)
@@ -190,6 +191,7 @@ def attempt_save_item(
     """
     outcome = _save_item(
         attempt.pk,
+        attempt.user_id,
         item.pk,
         changes={
             "selected_answers": selected_answers,
@@ -203,15 +205,19 @@ def attempt_save_item(
 
 
 @transaction.atomic
-def _save_item(attempt_pk: int, item_pk: int, *, changes: dict, now: datetime):
-    attempt = _lock(attempt_pk)
+def _save_item(attempt_pk: int, taker_id: int | None, item_pk: int, *, changes: dict, now: datetime):
+    # The item, its attempt (locked) and the exam in one query; the attempt alone when the item is not its.
+    items = AttemptItem.objects.select_related("attempt__exam").select_for_update(of=("attempt",))
+    items = items.filter(pk=item_pk, attempt_id=attempt_pk)
+    item = (items if taker_id is None else items.filter(attempt__user_id=taker_id)).first()
+    attempt = _lock(attempt_pk, taker_id=taker_id) if item is None else item.attempt
     refusal = _close_if_due(attempt, now)
     if refusal:
         return refusal
-    item = AttemptItem.objects.select_related("question").filter(pk=item_pk, attempt=attempt).first()
     if item is None:
         raise errors.ItemNotFound()
-    changes = _validated(item, {field: value for field, value in changes.items() if value is not None})
+    question = _question_choices(attempt.exam_id, item.question_id)
+    changes = _validated(question, {field: value for field, value in changes.items() if value is not None})
 
     counted = _tick(attempt, now)
     if attempt.state == AttemptState.NOT_STARTED:
@@ -227,8 +233,18 @@ def _save_item(attempt_pk: int, item_pk: int, *, changes: dict, now: datetime):
     return item
 
 
-def _validated(item: AttemptItem, changes: dict) -> dict:
-    question = item.question
+def _question_choices(exam_id: int, question_id: int) -> QuestionChoices:
+    """The question's type and choices, from the exam's cached paper (exams/paper.py); read from the
+    database for a question the exam no longer holds. Only used to refuse an answer, never to score."""
+    choices = paper_choices(exam_id).get(question_id)
+    if choices is None:
+        question_type = Question.objects.filter(pk=question_id).values_list("type", flat=True).get()
+        answer_ids = Answer.objects.filter(question_id=question_id).values_list("pk", flat=True)
+        choices = QuestionChoices(question_type, frozenset(answer_ids))
+    return choices
+
+
+def _validated(question: QuestionChoices, changes: dict) -> dict:
     if "selected_answers" in changes:
         changes["selected_answers"] = _selection(question, changes["selected_answers"])
     if "short_text" in changes:
@@ -247,7 +263,7 @@ def _validated(item: AttemptItem, changes: dict) -> dict:
     return changes
 
 
-def _selection(question, values) -> list[int]:
+def _selection(question: QuestionChoices, values) -> list[int]:
     """The distinct ids in the order given, each one of the question's answers.
 
     Linear in the ids sent, and at most AttemptItem.MAX_SELECTED_ANSWERS of them are read: a longer
@@ -262,12 +278,9 @@ def _selection(question, values) -> list[int]:
     ids = list(dict.fromkeys(_answer_id(value) for value in values))
     if question.type == QuestionType.SINGLE and len(ids) > 1:
         raise errors.InvalidChoice("This question takes one answer.")
-    if ids:
-        # A question has a handful of answers: compare in Python rather than send client ids to the database.
-        known = set(Answer.objects.filter(question_id=question.pk).values_list("pk", flat=True))
-        unknown = [i for i in ids if i not in known]
-        if unknown:
-            raise errors.InvalidChoice(f"Not an answer of this question: {', '.join(map(str, unknown))}.")
+    unknown = [i for i in ids if i not in question.choice_ids]
+    if unknown:
+        raise errors.InvalidChoice(f"Not an answer of this question: {', '.join(map(str, unknown))}.")
     return ids
 
 
@@ -297,7 +310,7 @@ def attempt_end(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
     and unscored, never half-scored. 409 attempt_completed when it has already ended (the
     sweep may have ended an overdue one first: that is the answer the client gets).
     """
-    locked = _lock(attempt.pk)
+    locked = _lock(attempt.pk, taker_id=attempt.user_id)
     if locked.is_completed:
         raise errors.AttemptCompleted()
     _complete(locked, now or timezone.now())
@@ -475,9 +488,19 @@ def _essay_marks(marks, *, worth: Decimal) -> Decimal:
 # --- The shared steps ------------------------------------------------------------------------
 
 
-def _lock(pk: int) -> Attempt:
+def _lock(pk: int, *, taker_id: int | None = None) -> Attempt:
+    """The attempt, locked, with its exam; AttemptNotFound when there is none (taken by `taker_id`).
+
+    The student API hands the services an attempt it has not read (its id and the user acting), so
+    that a request is one locked read: the taker is checked here, and the API reads the attempt to
+    say why only when this finds nothing.
+    """
     # of=("self",): lock the attempt only; locking its exam too would queue every student of it.
-    return Attempt.objects.select_for_update(of=("self",)).select_related("exam").get(pk=pk)
+    attempts = Attempt.objects.select_for_update(of=("self",)).select_related("exam").filter(pk=pk)
+    attempt = (attempts if taker_id is None else attempts.filter(user_id=taker_id)).first()
+    if attempt is None:
+        raise errors.AttemptNotFound()
+    return attempt
 
 
 def _raise_refusal(outcome):
