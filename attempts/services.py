@@ -39,6 +39,7 @@ from exams.paper import QuestionChoices, paper_choices
 from . import errors, outbox, scoring, tallies, timing
 from .choices import OPEN_STATES, AttemptState, ItemResult
 from .models import Attempt, AttemptItem, WebhookEvent
+from .writes import update_if_unchanged
 
 CLOCK_FIELDS = ["state", "time_taken", "clock_checked_at", "last_started_time"]
 SCORE_FIELDS = [
@@ -188,20 +189,39 @@ def attempt_save_item(
     question, more than AttemptItem.MAX_SELECTED_ANSWERS ids), invalid_numerical_answer,
     invalid_text (short_text over 100 characters, essay_text over AttemptItem.ESSAY_MAX_LENGTH).
     Nothing changes on a refusal, not even the clock.
+
+    A running attempt's save is written without a lock, on condition that the attempt is unchanged
+    since it was read (attempts/writes.py); when it has changed, or is not simply running, the save is
+    decided again with the attempt locked.
     """
-    outcome = _save_item(
-        attempt.pk,
-        attempt.user_id,
-        item.pk,
-        changes={
-            "selected_answers": selected_answers,
-            "review": review,
-            "short_text": short_text,
-            "essay_text": essay_text,
-        },
-        now=now or timezone.now(),
+    changes = {"selected_answers": selected_answers, "review": review, "short_text": short_text,
+               "essay_text": essay_text}  # fmt: skip
+    changes = {field: value for field, value in changes.items() if value is not None}
+    now = now or timezone.now()
+    saved = _save_item_if_unchanged(attempt.pk, attempt.user_id, item.pk, changes=changes, now=now)
+    if saved is None:
+        saved = _raise_refusal(_save_item(attempt.pk, attempt.user_id, item.pk, changes=changes, now=now))
+    return saved
+
+
+@transaction.atomic
+def _save_item_if_unchanged(
+    attempt_pk: int, taker_id: int | None, item_pk: int, *, changes: dict, now: datetime
+) -> AttemptItem | None:
+    """The save of a running, not overdue attempt in two statements: the item read with its attempt
+    and exam, then one conditional write of the clock and the item. None when the locked path must decide."""
+    items = AttemptItem.objects.select_related("attempt__exam").filter(pk=item_pk, attempt_id=attempt_pk)
+    item = (items if taker_id is None else items.filter(attempt__user_id=taker_id)).first()
+    if item is None or item.attempt.state != AttemptState.RUNNING or timing.is_overdue(item.attempt, now):
+        return None
+    attempt = item.attempt
+    changes = _validated(_question_choices(attempt.exam_id, item.question_id), changes)
+    unchanged = Q(state=attempt.state, clock_checked_at=attempt.clock_checked_at)
+    item_fields = _apply(attempt, item, changes, now)
+    written = update_if_unchanged(
+        attempt, unchanged, [*CLOCK_FIELDS, "last_answer_updated_time"], then=item, then_fields=item_fields
     )
-    return _raise_refusal(outcome)
+    return item if written else None
 
 
 @transaction.atomic
@@ -216,21 +236,28 @@ def _save_item(attempt_pk: int, taker_id: int | None, item_pk: int, *, changes: 
         return refusal
     if item is None:
         raise errors.ItemNotFound()
-    question = _question_choices(attempt.exam_id, item.question_id)
-    changes = _validated(question, {field: value for field, value in changes.items() if value is not None})
+    changes = _validated(_question_choices(attempt.exam_id, item.question_id), dict(changes))
+    item_fields = _apply(attempt, item, changes, now)
+    attempt.save(update_fields=[*CLOCK_FIELDS, "last_answer_updated_time"])
+    item.save(update_fields=item_fields)
+    return item
 
+
+def _apply(attempt: Attempt, item: AttemptItem, changes: dict, now: datetime) -> tuple[str, ...]:
+    """A save's changes on the attempt's clock and the item (in memory); the item's fields to write.
+
+    The time counted since the last request is added to the item's duration: the student was on it.
+    """
     counted = _tick(attempt, now)
     if attempt.state == AttemptState.NOT_STARTED:
         _run(attempt, now)
     if any(field in changes for field in ANSWER_FIELDS):
         attempt.last_answer_updated_time = now
-    attempt.save(update_fields=[*CLOCK_FIELDS, "last_answer_updated_time"])
-
     for field, value in changes.items():
         setattr(item, field, value)
     item.duration = (item.duration or timedelta(0)) + counted
-    item.save(update_fields=[*changes, "duration", "modified"])
-    return item
+    item.modified = now
+    return (*changes, "duration", "modified")
 
 
 def _question_choices(exam_id: int, question_id: int) -> QuestionChoices:
