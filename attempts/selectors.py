@@ -367,15 +367,19 @@ def attempt_items(attempt: Attempt) -> QuerySet[AttemptItem]:
 
 
 def attempt_questions(attempt: Attempt) -> QuerySet[AttemptItem]:
-    """The items a student answers from: only while the attempt is open (409 attempt_completed after)."""
+    """The items a student answers from: only while the attempt is open (409 attempt_completed after).
+
+    The items alone: their questions print from the exam's cached paper (the API's student_paper).
+    """
     if attempt.is_completed:
         raise errors.AttemptCompleted()
-    return attempt_items(attempt)
+    return attempt.items.order_by("order", "id")
 
 
 def attempt_item(attempt: Attempt, item_id: int) -> AttemptItem:
-    """One item of this attempt; 404 item_not_found for an unknown id or another attempt's item."""
-    item = attempt_items(attempt).filter(pk=item_id).first()
+    """One item of this attempt (its question prints from the cached paper); 404 item_not_found for an
+    unknown id or another attempt's item."""
+    item = attempt.items.filter(pk=item_id).first()
     if item is None:
         raise errors.ItemNotFound()
     return item

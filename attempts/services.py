@@ -33,11 +33,13 @@ from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
 from exams.choices import QuestionType
-from exams.models import Answer, Exam, ExamQuestion
+from exams.models import Answer, Exam, ExamQuestion, Question
+from exams.paper import QuestionChoices, paper_choices
 
 from . import errors, outbox, scoring, tallies, timing
 from .choices import OPEN_STATES, AttemptState, ItemResult
 from .models import Attempt, AttemptItem, WebhookEvent
+from .writes import update_if_unchanged
 
 CLOCK_FIELDS = ["state", "time_taken", "clock_checked_at", "last_started_time"]
 SCORE_FIELDS = [
@@ -128,12 +130,12 @@ def attempt_start(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
     calling start instead of heartbeat never stops the clock. 409 attempt_completed when it has
     ended; when it is overdue it is completed now (committed) and the 409 follows.
     """
-    return _raise_refusal(_start(attempt.pk, now or timezone.now()))
+    return _raise_refusal(_start(attempt.pk, attempt.user_id, now or timezone.now()))
 
 
 @transaction.atomic
-def _start(pk: int, now: datetime) -> Attempt | errors.AttemptCompleted:
-    attempt = _lock(pk)
+def _start(pk: int, taker_id: int | None, now: datetime) -> Attempt | errors.AttemptCompleted:
+    attempt = _lock(pk, taker_id=taker_id)
     refusal = _close_if_due(attempt, now)
     if refusal:
         return refusal
@@ -150,12 +152,12 @@ def attempt_heartbeat(*, attempt: Attempt, now: datetime | None = None) -> Attem
     a heartbeat reports, it is never refused, so a client polling an ended attempt just sees it ended.
     A not-started attempt is not started by a heartbeat.
     """
-    return _heartbeat(attempt.pk, now or timezone.now())
+    return _heartbeat(attempt.pk, attempt.user_id, now or timezone.now())
 
 
 @transaction.atomic
-def _heartbeat(pk: int, now: datetime) -> Attempt:
-    attempt = _lock(pk)
+def _heartbeat(pk: int, taker_id: int | None, now: datetime) -> Attempt:
+    attempt = _lock(pk, taker_id=taker_id)
     if _close_if_due(attempt, now) is None:
         _tick(attempt, now)
         attempt.save(update_fields=CLOCK_FIELDS)
@@ -187,48 +189,89 @@ def attempt_save_item(
     question, more than AttemptItem.MAX_SELECTED_ANSWERS ids), invalid_numerical_answer,
     invalid_text (short_text over 100 characters, essay_text over AttemptItem.ESSAY_MAX_LENGTH).
     Nothing changes on a refusal, not even the clock.
+
+    A running attempt's save is written without a lock, on condition that the attempt is unchanged
+    since it was read (attempts/writes.py); when it has changed, or is not simply running, the save is
+    decided again with the attempt locked.
     """
-    outcome = _save_item(
-        attempt.pk,
-        item.pk,
-        changes={
-            "selected_answers": selected_answers,
-            "review": review,
-            "short_text": short_text,
-            "essay_text": essay_text,
-        },
-        now=now or timezone.now(),
-    )
-    return _raise_refusal(outcome)
+    changes = {"selected_answers": selected_answers, "review": review, "short_text": short_text,
+               "essay_text": essay_text}  # fmt: skip
+    changes = {field: value for field, value in changes.items() if value is not None}
+    now = now or timezone.now()
+    saved = _save_item_if_unchanged(attempt.pk, attempt.user_id, item.pk, changes=changes, now=now)
+    if saved is None:
+        saved = _raise_refusal(_save_item(attempt.pk, attempt.user_id, item.pk, changes=changes, now=now))
+    return saved
 
 
 @transaction.atomic
-def _save_item(attempt_pk: int, item_pk: int, *, changes: dict, now: datetime):
-    attempt = _lock(attempt_pk)
+def _save_item_if_unchanged(
+    attempt_pk: int, taker_id: int | None, item_pk: int, *, changes: dict, now: datetime
+) -> AttemptItem | None:
+    """The save of a running, not overdue attempt in two statements: the item read with its attempt
+    and exam, then one conditional write of the clock and the item. None when the locked path must decide."""
+    items = AttemptItem.objects.select_related("attempt__exam").filter(pk=item_pk, attempt_id=attempt_pk)
+    item = (items if taker_id is None else items.filter(attempt__user_id=taker_id)).first()
+    if item is None or item.attempt.state != AttemptState.RUNNING or timing.is_overdue(item.attempt, now):
+        return None
+    attempt = item.attempt
+    changes = _validated(_question_choices(attempt.exam_id, item.question_id), changes)
+    unchanged = Q(state=attempt.state, clock_checked_at=attempt.clock_checked_at)
+    item_fields = _apply(attempt, item, changes, now)
+    written = update_if_unchanged(
+        attempt, unchanged, [*CLOCK_FIELDS, "last_answer_updated_time"], then=item, then_fields=item_fields
+    )
+    return item if written else None
+
+
+@transaction.atomic
+def _save_item(attempt_pk: int, taker_id: int | None, item_pk: int, *, changes: dict, now: datetime):
+    # The item, its attempt (locked) and the exam in one query; the attempt alone when the item is not its.
+    items = AttemptItem.objects.select_related("attempt__exam").select_for_update(of=("attempt",))
+    items = items.filter(pk=item_pk, attempt_id=attempt_pk)
+    item = (items if taker_id is None else items.filter(attempt__user_id=taker_id)).first()
+    attempt = _lock(attempt_pk, taker_id=taker_id) if item is None else item.attempt
     refusal = _close_if_due(attempt, now)
     if refusal:
         return refusal
-    item = AttemptItem.objects.select_related("question").filter(pk=item_pk, attempt=attempt).first()
     if item is None:
         raise errors.ItemNotFound()
-    changes = _validated(item, {field: value for field, value in changes.items() if value is not None})
+    changes = _validated(_question_choices(attempt.exam_id, item.question_id), dict(changes))
+    item_fields = _apply(attempt, item, changes, now)
+    attempt.save(update_fields=[*CLOCK_FIELDS, "last_answer_updated_time"])
+    item.save(update_fields=item_fields)
+    return item
 
+
+def _apply(attempt: Attempt, item: AttemptItem, changes: dict, now: datetime) -> tuple[str, ...]:
+    """A save's changes on the attempt's clock and the item (in memory); the item's fields to write.
+
+    The time counted since the last request is added to the item's duration: the student was on it.
+    """
     counted = _tick(attempt, now)
     if attempt.state == AttemptState.NOT_STARTED:
         _run(attempt, now)
     if any(field in changes for field in ANSWER_FIELDS):
         attempt.last_answer_updated_time = now
-    attempt.save(update_fields=[*CLOCK_FIELDS, "last_answer_updated_time"])
-
     for field, value in changes.items():
         setattr(item, field, value)
     item.duration = (item.duration or timedelta(0)) + counted
-    item.save(update_fields=[*changes, "duration", "modified"])
-    return item
+    item.modified = now
+    return (*changes, "duration", "modified")
 
 
-def _validated(item: AttemptItem, changes: dict) -> dict:
-    question = item.question
+def _question_choices(exam_id: int, question_id: int) -> QuestionChoices:
+    """The question's type and choices, from the exam's cached paper (exams/paper.py); read from the
+    database for a question the exam no longer holds. Only used to refuse an answer, never to score."""
+    choices = paper_choices(exam_id).get(question_id)
+    if choices is None:
+        question_type = Question.objects.filter(pk=question_id).values_list("type", flat=True).get()
+        answer_ids = Answer.objects.filter(question_id=question_id).values_list("pk", flat=True)
+        choices = QuestionChoices(question_type, frozenset(answer_ids))
+    return choices
+
+
+def _validated(question: QuestionChoices, changes: dict) -> dict:
     if "selected_answers" in changes:
         changes["selected_answers"] = _selection(question, changes["selected_answers"])
     if "short_text" in changes:
@@ -247,7 +290,7 @@ def _validated(item: AttemptItem, changes: dict) -> dict:
     return changes
 
 
-def _selection(question, values) -> list[int]:
+def _selection(question: QuestionChoices, values) -> list[int]:
     """The distinct ids in the order given, each one of the question's answers.
 
     Linear in the ids sent, and at most AttemptItem.MAX_SELECTED_ANSWERS of them are read: a longer
@@ -262,12 +305,9 @@ def _selection(question, values) -> list[int]:
     ids = list(dict.fromkeys(_answer_id(value) for value in values))
     if question.type == QuestionType.SINGLE and len(ids) > 1:
         raise errors.InvalidChoice("This question takes one answer.")
-    if ids:
-        # A question has a handful of answers: compare in Python rather than send client ids to the database.
-        known = set(Answer.objects.filter(question_id=question.pk).values_list("pk", flat=True))
-        unknown = [i for i in ids if i not in known]
-        if unknown:
-            raise errors.InvalidChoice(f"Not an answer of this question: {', '.join(map(str, unknown))}.")
+    unknown = [i for i in ids if i not in question.choice_ids]
+    if unknown:
+        raise errors.InvalidChoice(f"Not an answer of this question: {', '.join(map(str, unknown))}.")
     return ids
 
 
@@ -297,7 +337,7 @@ def attempt_end(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
     and unscored, never half-scored. 409 attempt_completed when it has already ended (the
     sweep may have ended an overdue one first: that is the answer the client gets).
     """
-    locked = _lock(attempt.pk)
+    locked = _lock(attempt.pk, taker_id=attempt.user_id)
     if locked.is_completed:
         raise errors.AttemptCompleted()
     _complete(locked, now or timezone.now())
@@ -475,9 +515,19 @@ def _essay_marks(marks, *, worth: Decimal) -> Decimal:
 # --- The shared steps ------------------------------------------------------------------------
 
 
-def _lock(pk: int) -> Attempt:
+def _lock(pk: int, *, taker_id: int | None = None) -> Attempt:
+    """The attempt, locked, with its exam; AttemptNotFound when there is none (taken by `taker_id`).
+
+    The student API hands the services an attempt it has not read (its id and the user acting), so
+    that a request is one locked read: the taker is checked here, and the API reads the attempt to
+    say why only when this finds nothing.
+    """
     # of=("self",): lock the attempt only; locking its exam too would queue every student of it.
-    return Attempt.objects.select_for_update(of=("self",)).select_related("exam").get(pk=pk)
+    attempts = Attempt.objects.select_for_update(of=("self",)).select_related("exam").filter(pk=pk)
+    attempt = (attempts if taker_id is None else attempts.filter(user_id=taker_id)).first()
+    if attempt is None:
+        raise errors.AttemptNotFound()
+    return attempt
 
 
 def _raise_refusal(outcome):
