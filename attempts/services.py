@@ -36,7 +36,7 @@ from exams.choices import QuestionType
 from exams.models import Answer, Exam, ExamQuestion, Question
 from exams.paper import QuestionChoices, paper_choices
 
-from . import errors, outbox, scoring, tallies, timing
+from . import errors, outbox, scoring, selectors, tallies, timing
 from .choices import OPEN_STATES, AttemptState, ItemResult
 from .models import Attempt, AttemptItem, WebhookEvent
 from .writes import update_if_unchanged
@@ -130,7 +130,10 @@ def attempt_start(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
     calling start instead of heartbeat never stops the clock. 409 attempt_completed when it has
     ended; when it is overdue it is completed now (committed) and the 409 follows.
     """
-    return _raise_refusal(_start(attempt.pk, attempt.user_id, now or timezone.now()))
+    now = now or timezone.now()
+    return _move_clock_if_unchanged(attempt.pk, attempt.user_id, now, start=True) or _raise_refusal(
+        _start(attempt.pk, attempt.user_id, now)
+    )
 
 
 @transaction.atomic
@@ -152,7 +155,28 @@ def attempt_heartbeat(*, attempt: Attempt, now: datetime | None = None) -> Attem
     a heartbeat reports, it is never refused, so a client polling an ended attempt just sees it ended.
     A not-started attempt is not started by a heartbeat.
     """
-    return _heartbeat(attempt.pk, attempt.user_id, now or timezone.now())
+    now = now or timezone.now()
+    return _move_clock_if_unchanged(attempt.pk, attempt.user_id, now) or _heartbeat(
+        attempt.pk, attempt.user_id, now
+    )
+
+
+def _move_clock_if_unchanged(
+    pk: int, taker_id: int | None, now: datetime, *, start: bool = False
+) -> Attempt | None:
+    """A heartbeat (or a start) of a running, not overdue attempt in two statements: the attempt read with
+    its exam, then its clock written on condition that it is unchanged (attempts/writes.py). None when
+    the locked path must decide: the attempt is not running, is overdue or changed in between."""
+    # Read with what the answer prints of its exam: the API prints the attempt from this one query.
+    attempts = selectors.with_exam_counts(Attempt.objects.filter(pk=pk))
+    attempt = (attempts if taker_id is None else attempts.filter(user_id=taker_id)).first()
+    if attempt is None or attempt.state != AttemptState.RUNNING or timing.is_overdue(attempt, now):
+        return None
+    unchanged = Q(state=attempt.state, clock_checked_at=attempt.clock_checked_at)
+    _tick(attempt, now)
+    if start:
+        _run(attempt, now)
+    return attempt if update_if_unchanged(attempt, unchanged, CLOCK_FIELDS) else None
 
 
 @transaction.atomic

@@ -224,3 +224,26 @@ def test_a_save_whose_write_waits_for_an_end_then_finds_it_ended(exam_of, studen
     ended = Attempt.objects.get(pk=attempt.pk)
     assert ended.correct_count == len(saved)
     assert ended.score == D(len(saved))
+
+
+def test_heartbeats_racing_saves_count_each_stretch_of_time_once(exam_of, student, now):
+    """Unlocked reads, conditional writes: requests that read the same clock write it once; the others
+    decide again on the locked row and count only what is left."""
+    exam = exam_of("RRRR", duration=timedelta(minutes=30))
+    attempt = attempt_create(user=student, exam=exam, now=now)
+    attempt_heartbeat(attempt=attempt, now=now)
+    later = now + timedelta(seconds=40)
+    items = list(attempt.items.select_related("question"))
+    calls = [lambda: attempt_heartbeat(attempt=attempt, now=later)] * 4
+    calls += [
+        (lambda item=item: attempt_save_item(attempt=attempt, item=item, review=True, now=later))
+        for item in items
+    ]
+    outcomes = run_together(*calls)
+
+    assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+    ran = Attempt.objects.get(pk=attempt.pk)
+    assert ran.time_taken == timedelta(seconds=40)
+    # The 40 s went to one item at most: the save that wrote first; the others counted nothing.
+    durations = sorted(AttemptItem.objects.filter(attempt=attempt).values_list("duration", flat=True))
+    assert sum(durations, timedelta(0)) <= timedelta(seconds=40)

@@ -322,6 +322,11 @@ class ExamAttemptsView(OverdueFirstMixin, RequestNowMixin, generics.ListCreateAP
     serializer_class = AttemptSerializer
     filterset_class = ExamAttemptFilterSet
 
+    @classmethod
+    def as_view(cls, **initkwargs):
+        # As AttemptViewSet: the create is a service with its own transaction; the reads need none.
+        return transaction.non_atomic_requests(super().as_view(**initkwargs))
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         # Before anything is counted or refused: an overdue attempt would still look open.
@@ -347,5 +352,6 @@ class ExamAttemptsView(OverdueFirstMixin, RequestNowMixin, generics.ListCreateAP
             else exam_for_user(user=request.user, slug=kwargs["slug"], access_code=code)
         )
         attempt = services.attempt_create(user=request.user, exam=exam, now=self.now)
-        attempt = attempt_detail(user=request.user, pk=attempt.pk)
+        # Just created, so open: printed without reading it again (no standing to compute).
+        attempt = open_attempt_detail(attempt, user=request.user)
         return Response(self.get_serializer(attempt).data, status=status.HTTP_201_CREATED)
