@@ -111,8 +111,9 @@ class ExamViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelView
 
     @action(detail=True)
     def languages(self, request, *args, **kwargs):
-        """The languages the exam is offered in, as its `languages` prints them (none for one language),
-        to whoever may see the exam: two queries."""
+        """The languages the exam is offered in, as its `languages` prints them (none for an exam in one
+        language), to whoever may see the exam (404 and 403 as its detail)."""
+        # Two queries: the exam (visibility) and its languages; the page is cut from that list.
         exam = exam_for_user(user=request.user, slug=kwargs["slug"])
         page = self.paginate_queryset(exam.paper_languages)
         return self.get_paginated_response(ExamLanguageSerializer(page, many=True).data)
