@@ -384,6 +384,11 @@ class DisclosedChoiceSerializer(ChoiceSerializer):
         read_only_fields = fields
 
 
+# A question's own fields in the order the items print them, and the review's (with the explanation).
+QUESTION_FIELDS = ["question_html", "direction", "answers", "subject", "type", "marks", "negative_marks"]
+REVIEW_QUESTION_FIELDS = [*QUESTION_FIELDS[:4], "explanation_html", *QUESTION_FIELDS[4:]]
+
+
 class QuestionWorthMixin:
     """What a question is worth in this attempt's exam, as marks and negative_marks print it."""
 
@@ -414,16 +419,7 @@ class TranslationSerializer(QuestionWorthMixin, serializers.ModelSerializer):
 
     class Meta:
         model = QuestionTranslation
-        fields = [
-            "language",
-            "question_html",
-            "direction",
-            "answers",
-            "subject",
-            "type",
-            "marks",
-            "negative_marks",
-        ]
+        fields = ["language", *QUESTION_FIELDS]
         read_only_fields = fields
 
     def _worth(self, translation: QuestionTranslation) -> tuple:
@@ -451,17 +447,7 @@ class ReviewTranslationSerializer(TranslationSerializer):
     choice_serializer = DisclosedChoiceSerializer
 
     class Meta(TranslationSerializer.Meta):
-        fields = [
-            "language",
-            "question_html",
-            "direction",
-            "answers",
-            "subject",
-            "explanation_html",
-            "type",
-            "marks",
-            "negative_marks",
-        ]
+        fields = ["language", *REVIEW_QUESTION_FIELDS]
         read_only_fields = fields
 
     @extend_schema_field(DisclosedChoiceSerializer(many=True))
@@ -485,17 +471,7 @@ class QuestionSerializer(QuestionWorthMixin, serializers.ModelSerializer):
 
     class Meta:
         model = Question
-        fields = [
-            "question_html",
-            "direction",
-            "answers",
-            "subject",
-            "type",
-            "marks",
-            "negative_marks",
-            "language",
-            "translations",
-        ]
+        fields = [*QUESTION_FIELDS, "language", "translations"]
         read_only_fields = fields
 
 
@@ -504,19 +480,7 @@ class ReviewQuestionSerializer(QuestionSerializer):
     translations = ReviewTranslationSerializer(source="exam_translations", many=True, read_only=True)
 
     class Meta(QuestionSerializer.Meta):
-        fields = [
-            "id",
-            "question_html",
-            "direction",
-            "answers",
-            "subject",
-            "explanation_html",
-            "type",
-            "marks",
-            "negative_marks",
-            "language",
-            "translations",
-        ]
+        fields = ["id", *REVIEW_QUESTION_FIELDS, "language", "translations"]
         read_only_fields = fields
 
 
