@@ -186,3 +186,19 @@ def test_testpress_can_try_a_strict_timer_hidden_scores_and_an_access_code(demo,
     assert [exam["slug"] for exam in listed] == ["evening-batch-special"]
     response = client.post(listed[0]["attempts_url"], {"access_code": "EVENING-SPECIAL"}, format="json")
     assert response.status_code == 201
+
+
+def test_testpress_can_take_a_sectionally_timed_exam(demo, client_for):
+    client = client_for(User.objects.get(username="testpress"))
+    assert "sectional-mock-test" in slugs(client.get("/api/v2.1/exams/available/"))
+    exam = client.get("/api/v2.1/exams/sectional-mock-test/").json()
+    assert (exam["allow_preemptive_section_ending"], exam["duration"]) == (True, "0:10:00")
+    attempt = client.post(exam["attempts_url"]).json()
+    assert [(s["name"], s["duration"], s["state"]) for s in attempt["sections"]] == [
+        ("Quantitative aptitude", "0:04:00", "Not Started"),
+        ("Reasoning", "0:03:00", "Not Started"),
+        ("Numbers", "0:03:00", "Not Started"),
+    ]
+    first = client.patch(attempt["sections"][0]["start_url"]).json()
+    assert first["state"] == "Running"
+    assert len(client.get(first["questions_url"]).json()["results"]) == 2

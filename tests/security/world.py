@@ -114,7 +114,9 @@ def build_world() -> World:
     Section.objects.filter(exam=timed_by_section).update(duration=timedelta(minutes=30))
     sectional = attempt_create(user=student, exam=timed_by_section, now=now - timedelta(minutes=1))
     section_id = sectional.items.values_list("section_id", flat=True).first()
-    sectional = attempt_section_start(attempt=sectional, section_id=section_id, now=now - timedelta(minutes=1))
+    sectional = attempt_section_start(
+        attempt=sectional, section_id=section_id, now=now - timedelta(minutes=1)
+    )
     # A code that opens the other batch's exam.
     AccessCodeFactory(exam=other_batch, code=ACCESS_CODE)
     return World(
