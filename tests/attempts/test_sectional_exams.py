@@ -535,3 +535,17 @@ def test_a_sectionally_timed_exam_end_to_end_following_printed_urls(student_clie
     ]
     review = ok(student_client.get(result["review_url"]))["results"]
     assert [r["result"] for r in review] == ["correct", "incorrect"] * 3
+
+
+def test_creating_an_attempt_costs_the_same_at_1_and_5_sections(sectional_exam, now):
+    from attempts.services import attempt_create
+    from tests.query_counts import statements
+
+    runs = [(UserFactory(), sectional_exam(minutes=minutes)) for minutes in ([10], [10, 5, 5, 5, 5])]
+    # As for any exam (services' TestQueryBudget.test_create: 6), plus the sections' one INSERT.
+    costs = [
+        len(statements(lambda user=user, exam=exam: attempt_create(user=user, exam=exam, now=now + MINUTE)))
+        for user, exam in runs
+    ]
+    assert costs == [7, 7]
+    assert [AttemptSection.objects.filter(attempt__exam=exam).count() for _, exam in runs] == [1, 5]
