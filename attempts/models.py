@@ -34,8 +34,9 @@ class Attempt(models.Model):
     time_taken = models.DurationField(default=timedelta(0))
     completed_at = models.DateTimeField(null=True, blank=True)
     # Taken section by section, each on its own clock (AttemptSection); fixed when the attempt is created,
-    # so the services know from this row alone whether to read the sections' clocks.
-    sectionally_timed = models.BooleanField(default=False)
+    # so the services know from this row alone whether to read the sections' clocks. The database default
+    # covers rows written around the ORM (seed_load's COPY).
+    sectionally_timed = models.BooleanField(default=False, db_default=False)
 
     total_questions = models.PositiveIntegerField(default=0)
     total_marks = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
