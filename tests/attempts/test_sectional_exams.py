@@ -15,7 +15,15 @@ from django.test.utils import CaptureQueriesContext
 from attempts.models import Attempt, AttemptItem, AttemptSection
 from attempts.services import end_overdue_attempts
 from tests.attempts.conftest import QUESTION_KINDS, correct_ids, wrong_ids
-from tests.factories import ExamFactory, ExamQuestionFactory, QuestionFactory, SectionFactory, UserFactory
+from tests.factories import (
+    ExamFactory,
+    ExamQuestionFactory,
+    QuestionFactory,
+    SectionFactory,
+    UserFactory,
+    offer_in,
+    translate,
+)
 from tests.query_counts import request_queries
 
 from .test_lifecycle_api import EXAMS, act, answer, begin, ok, question_of, questions
@@ -551,3 +559,46 @@ def test_creating_an_attempt_costs_the_same_at_1_and_5_sections(sectional_exam, 
     ]
     assert costs == [7, 7]
     assert [AttemptSection.objects.filter(attempt__exam=exam).count() for _, exam in runs] == [1, 5]
+
+
+def test_a_sectionally_timed_bilingual_exam_answered_in_hindi_end_to_end(
+    student_client, sectional_exam, clock
+):
+    """As above, with the paper in English and Hindi: each answer is chosen from the Hindi text, by the
+    printed Hindi choices' ids, and scores as the same answer; the review discloses in both languages."""
+    exam = sectional_exam(allow_preemptive_section_ending=True, negative_marks=Decimal("1.00"))
+    offer_in(exam, "en", "hi")
+    for link in exam.exam_questions.select_related("question"):
+        translate(link.question, "hi")
+    listed = ok(student_client.get(f"{EXAMS}available/"))["results"]
+    row = next(row for row in listed if row["slug"] == exam.slug)
+    assert [language["code"] for language in row["languages"]] == ["en", "hi"]
+    attempt = ok(student_client.post(row["attempts_url"]), 201)
+
+    for position in range(len(attempt["sections"])):
+        started = ok(patch(student_client, section(refresh(student_client, attempt), position)["start_url"]))
+        first, second = section_items(student_client, started)
+        for item, right in ((first, True), (second, False)):
+            [hindi] = item["question"]["translations"]
+            assert (item["question"]["language"], hindi["language"]) == ("en", "hi")
+            key = set(correct_ids(question_of(item)))
+            # The student reads the Hindi choices; the ids printed beside them are the answer.
+            chosen = [choice["id"] for choice in hindi["answers"] if (choice["id"] in key) == right][:1]
+            assert all(choice["text_html"].startswith("<p>[hi]") for choice in hindi["answers"])
+            ok(answer(student_client, item, selected_answers=chosen))
+        clock.shift(MINUTE)
+        assert ok(patch(student_client, started["end_url"]))["state"] == "Completed"
+
+    result = refresh(student_client, attempt)
+    assert (result["state"], result["correct_count"], result["incorrect_count"], result["score"]) == (
+        "Completed",
+        3,
+        3,
+        "0.00",
+    )
+    review = ok(student_client.get(result["review_url"]))["results"]
+    assert [r["result"] for r in review] == ["correct", "incorrect"] * 3
+    for item in review:
+        [hindi] = item["question"]["translations"]
+        english_key = {a["id"]: a["is_correct"] for a in item["question"]["answers"]}
+        assert {a["id"]: a["is_correct"] for a in hindi["answers"]} == english_key
