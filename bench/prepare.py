@@ -1,11 +1,15 @@
 """Targets for the load generators and SQL queries per request, read from the loaded bench database.
 
-    DJANGO_SETTINGS_MODULE=bench.settings python -m bench.prepare OUT_DIR DAY_TAG SPLITS
+    DJANGO_SETTINGS_MODULE=bench.settings python -m bench.prepare OUT_DIR DAY_TAG SPLITS STORM_TAG CREATES
 
 DAY_TAG names the exam-day exam run.py loads fresh each run (seed_load --tag): its running
 attempts, each a different student, are the ones heartbeat, answer save, questions page, end and the
 exam-day mix act on (fresh, so a reused database never hands out attempts a past run ended or ran
 out of time). End consumes its attempts: each of the SPLITS gunicorn configurations gets its own.
+
+STORM_TAG names the storm exam (seed_load --tag, no attempts but one): its students, none with an
+attempt, create attempts. Each configuration gets its own share of them: CREATES for the create row,
+the rest for the start storm (OUT_DIR/storm-<k>.json, see storm.py).
 
 Writes OUT_DIR/<n>.tsv (see wrk.lua), OUT_DIR/examday.json (see examday.py) and
 OUT_DIR/endpoints.json: per endpoint its targets file(s), the SQL queries one request takes
@@ -22,9 +26,12 @@ from pathlib import Path
 import django
 
 END_SHARE = 4  # a quarter of the exam-day attempts are for the end rows
+# Rows whose requests use their targets up (an attempt ends once, a student creates once): each
+# configuration gets a disjoint share.
+CONSUMING = ("end", "create")
 
 
-def main(out: Path, day_tag: str, splits: int) -> None:
+def main(out: Path, day_tag: str, splits: int, storm_tag: str, creates: int) -> None:
     django.setup()
     from django.contrib.auth import get_user_model
     from django.db import connection
@@ -38,7 +45,7 @@ def main(out: Path, day_tag: str, splits: int) -> None:
     from attempts.choices import AttemptState
     from attempts.models import Attempt, AttemptItem
     from attempts.selectors import ranked_attempts, with_standing
-    from exams.models import Answer
+    from exams.models import Answer, Exam
     from testpress.api.auth import issue_token
 
     User = get_user_model()
@@ -111,6 +118,24 @@ def main(out: Path, day_tag: str, splits: int) -> None:
         return [(method, path.format(a=a), tokens[u], body) for a, u in pairs]
 
     end_rows = rows(to_end, "/api/v2.1/attempts/{a}/end/", "PUT", "{}")
+    # The storm exam's students: none has an attempt of it (but seed_load's one), so each may create one.
+    storm_exam = Exam.objects.get(slug=f"load-{storm_tag}-1")
+    storm_path = f"/api/v2.1/exams/{storm_exam.slug}/attempts/"
+    starters = list(
+        User.objects.filter(username__startswith=f"load-{storm_tag}-")
+        .exclude(attempts__exam=storm_exam)
+        .order_by("id")
+    )
+    share = len(starters) // splits
+    creators = []
+    for k in range(splits):
+        mine = starters[k * share : (k + 1) * share]
+        creators.extend(mine[:creates])
+        (out / f"storm-{k}.json").write_text(
+            json.dumps([[issue_token(u), storm_path] for u in mine[creates:]])
+        )
+    # One per configuration; create_rows are split among the configurations as the end rows are.
+    create_rows = [("POST", storm_path, issue_token(u), "{}") for u in creators]
     endpoints = {
         # The stack with no work and no database: an unreadable token is a 401 before any view runs.
         "bare ceiling (401)": [("GET", "/api/v2.1/exams/", "not-a-token", "")],
@@ -122,6 +147,7 @@ def main(out: Path, day_tag: str, splits: int) -> None:
         "questions page": rows(wrk_hot, "/api/v2.1/attempts/{a}/questions/"),
         "start (running attempt)": rows(wrk_hot, "/api/v2.1/attempts/{a}/start/", "PUT", "{}"),
         "end": end_rows,
+        "create": create_rows,
         "exams list": [("GET", "/api/v2.1/exams/", tokens[u], "") for u in students],
         "attempts list (student)": [("GET", "/api/v2.1/attempts/", tokens[u], "") for u in students],
     }
@@ -140,8 +166,8 @@ def main(out: Path, day_tag: str, splits: int) -> None:
     summary = {}
     for n, (name, targets) in enumerate(endpoints.items()):
         method, path, tok, body = targets[-1]
-        if name == "end":
-            targets = targets[:-1]  # the last one is ended here, to count its queries
+        if name in CONSUMING:
+            targets = targets[:-1]  # the last one is acted on here, to count its queries
         if resolve(path.split("?")[0]).func.__name__ == "json_not_found":
             summary[name] = {"skipped": "route not on this server yet"}
             continue
@@ -197,8 +223,12 @@ def main(out: Path, day_tag: str, splits: int) -> None:
             "of": standing.ranked_count,
         }
     summary["_examday"] = {"targets": str(out / "examday.json"), "students": len(hot)}
+    summary["_storm"] = {
+        "targets": [str(out / f"storm-{k}.json") for k in range(splits)],
+        "students": share - creates,
+    }
     (out / "endpoints.json").write_text(json.dumps(summary, indent=1))
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]))
+    main(Path(sys.argv[1]), sys.argv[2], int(sys.argv[3]), sys.argv[4], int(sys.argv[5]))

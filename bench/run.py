@@ -41,6 +41,12 @@ SIZES = {
 }
 # Students of the exam-day exam: 3/4 for the mix and the attempt rows, 1/4 for the end rows.
 DAY_STUDENTS = {"full": 48000, "quick": 4000}
+# Students of the storm exam, a share per configuration: CREATES for the create row, the rest for
+# the start storm's steps (each step takes students who have not started yet).
+CREATES = {"full": 4000, "quick": 1000}
+STORM_STEPS = {"full": [1500, 3000, 6000], "quick": [500, 1000, 2000]}
+STORM_SECONDS = 60
+STORM_P99_LIMIT_MS = 1000
 CONFIGS = {
     "sync": ["--worker-class", "sync", "--workers", str(2 * CORES + 1)],
     "gthread": ["--worker-class", "gthread", "--workers", str(CORES), "--threads", "8"],
@@ -207,6 +213,33 @@ def ramp(env, port, targets: str, available: int, seconds: int, say: Report) -> 
     return held
 
 
+def storm(env: dict, port: int, targets: str, steps: list[int], say: Report) -> int:
+    """The start storm at each step's N (each due within STORM_SECONDS) while it holds; the largest N held."""
+    say(f"{'start storm: students in 60 s':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7}")
+    held, first = 0, 0
+    for n in steps:
+        child = start(
+            [PYTHON, "-m", "bench.storm", targets, str(port), str(n), str(STORM_SECONDS), str(first)],
+            cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True,
+        )  # fmt: skip
+        stdout, _ = child.communicate()
+        stop(child)
+        first += n
+        line = next((line for line in stdout.splitlines() if line.startswith("STORM ")), None)
+        if line is None:
+            raise SystemExit("bench.storm printed no result")
+        r = json.loads(line[len("STORM ") :])
+        errors = sum(r["errors"].values())
+        ok = not errors and r["p99_ms"] < STORM_P99_LIMIT_MS
+        say(f"  N = {n:<38,} {r['requests'] / STORM_SECONDS:8.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} "
+            f"{errors:7d}  {'held' if ok else 'NOT held'} {r['errors'] or ''}")  # fmt: skip
+        if not ok:
+            break
+        held = n
+        time.sleep(5)  # let the server drain before the next step
+    return held
+
+
 def examday_line(r: dict) -> str:
     errors = sum(r["errors"].values())
     verdict = "held" if r["held"] else "NOT held"
@@ -242,6 +275,7 @@ def main() -> None:
     )
     parser.add_argument("--only", default="", help="run only endpoints whose name contains this")
     parser.add_argument("--no-examday", action="store_true", help="skip the exam-day mix")
+    parser.add_argument("--no-storm", action="store_true", help="skip the start storm")
     args = parser.parse_args()
     configs = args.configs.split(",")
     if unknown := [c for c in configs if c not in CONFIGS]:
@@ -295,17 +329,24 @@ def main() -> None:
     day_tag = f"day{int(time.time())}"
     run("seed_load", "--exams", "1", "--students", str(day), "--attempts", str(day), "--running", str(day),
         "--items-for", "0", "--tag", day_tag)  # fmt: skip
+    storm_tag = f"storm{int(time.time())}"
+    storm_students = (CREATES[size] + sum(STORM_STEPS[size])) * len(configs)
+    run("seed_load", "--exams", "1", "--students", str(storm_students), "--attempts", "1", "--running", "0",
+        "--items-for", "0", "--tag", storm_tag)  # fmt: skip
     say(f"database ready in {time.monotonic() - started:.1f} s ({'reused' if args.reuse else 'loaded'}, "
         f"{size} size, exam-day exam {day_tag} with {day:,} running attempts)")  # fmt: skip
     out = Path(tempfile.mkdtemp(prefix="bench-"))
     run_prepare = start(
-        [PYTHON, "-m", "bench.prepare", str(out), day_tag, str(len(configs))], cwd=ROOT, env=env
+        [PYTHON, "-m", "bench.prepare", str(out), day_tag, str(len(configs)), storm_tag, str(CREATES[size])],
+        cwd=ROOT,
+        env=env,
     )
     if run_prepare.wait():
         raise SystemExit("bench.prepare failed")
     endpoints = json.loads((out / "endpoints.json").read_text())
     rank = endpoints.pop("_rank", None)
     day_info = endpoints.pop("_examday")
+    storm_info = endpoints.pop("_storm")
     held = {}
     for k, config in enumerate(configs):
         load = wait_for_quiet(say, limit_s=60)
@@ -335,6 +376,14 @@ def main() -> None:
                 )
                 held[config] = ramp(env, port, day_info["targets"], day_info["students"], day_seconds, say)
                 say(f"exam day, largest N held: {held[config]:,} students")
+            if not args.no_storm:
+                say(
+                    "start storm: each student creates an attempt and reads its questions page, all due "
+                    f"within {STORM_SECONDS} s, open loop (bench/storm.py); "
+                    f"held = p99 < {STORM_P99_LIMIT_MS} ms, no errors"
+                )
+                stormed = storm(env, port, storm_info["targets"][k], STORM_STEPS[size], say)
+                say(f"start storm, largest N held: {stormed:,} students in {STORM_SECONDS} s")
         finally:
             stop(server)
     if rank:
