@@ -106,9 +106,16 @@ def drop_paths_of_other_versions(result, generator, **kwargs):
     """Keep only the paths that exist: each API version's URLs accept their own versions only.
 
     drf-spectacular writes every versioned view under the requested version; /api/v2.5/exams/
-    does not exist (the student API stops at v2.3), so it must not be documented.
+    does not exist (the student API stops at v2.3), so it must not be documented. The offline exam
+    endpoints, served at their own versions only (v2.4, v3), carry no versioning and land in every
+    document: they belong to the student one.
     """
-    result["paths"] = {path: item for path, item in result["paths"].items() if _resolves(path)}
+    admin = generator.api_version in (None, "v2.5")
+    result["paths"] = {
+        path: item
+        for path, item in result["paths"].items()
+        if _resolves(path) and path.startswith("/api/v2.5/") == admin
+    }
     return result
 
 
