@@ -380,6 +380,19 @@ class Command(BaseCommand):
                 show_score=False,
                 description="Practice only: your score is not shown.",
             ),
+            # Offline: the app downloads the paper, the answers come later in one submission.
+            "offline": self._exam(
+                "offline-mock-test",
+                APTITUDE[:4],
+                title="Offline Mock Test",
+                course=banking,
+                start_date=now - timedelta(days=1),
+                end_date=now + timedelta(days=30),
+                duration=timedelta(minutes=20),
+                is_offline_exam=True,
+                grace_duration_for_offline_submission=60,
+                description="Download it, write it offline, send the answers when you are back online.",
+            ),
         }
         # testpress (Morning batch) may open the Evening batch's exam with this code.
         AccessCode.objects.get_or_create(code=EVENING_ACCESS_CODE, defaults={"exam": exams["evening"]})
