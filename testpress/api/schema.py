@@ -71,7 +71,8 @@ class SchemaView(SpectacularAPIView):
 DESCRIPTIONS = {
     "v2.1": (
         "The **student API**: what the Testpress apps call to list exams, take them and read results. "
-        "Served at v2.1 and, for older apps, at v2.2, v2.2.1 and v2.3 with the same behaviour."
+        "Served at v2.1 and, for older apps, at v2.2, v2.2.1 and v2.3 with the same behaviour; the offline "
+        "exam's paper at v2.4 and its submission at v3 only."
     ),
     "v2.5": (
         "The **admin API**: staff read attempts, exams and users and enrol students; each endpoint asks "

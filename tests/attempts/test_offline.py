@@ -501,6 +501,16 @@ class TestTheTask:
         assert (entry["task"], entry["schedule"]) == ("attempts.requeue_offline_submissions", 30)
 
 
+def test_the_student_document_lists_both_endpoints_and_the_admin_document_neither(client):
+    student = client.get("/api/schema/?version=v2.1&format=json").json()["paths"]
+    admin = client.get("/api/schema/?version=v2.5&format=json").json()["paths"]
+    paper, submit = "/api/v2.4/exams/{id}/questions/", "/api/v3/exams/{id}/submit-offline-exam-answers/"
+    assert set(student[paper]["get"]["responses"]) >= {"200", "401", "403", "404"}
+    assert set(student[submit]["post"]["responses"]) >= {"202", "400", "401", "403", "404"}
+    assert set(student[submit]["post"]["requestBody"]["content"]) == {"application/json"}
+    assert paper not in admin and submit not in admin
+
+
 # --- What staff see -----------------------------------------------------------------------------
 
 
