@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('attempts', '0006_webhook_outbox'),
-        ('exams', '0008_exam_offline_flags'),
+        ('exams', '0007_access_code'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
