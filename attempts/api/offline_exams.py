@@ -1,8 +1,9 @@
 """Offline exams in the student API: the whole paper for the app to store (v2.4) and the answers
 written without a network, sent in one submission (v3).
 
-These two endpoints live only at their own versions (testpress/urls.py), so their views carry no
-versioning: the request's version is the one in the path.
+These two endpoints live only at their own versions (testpress/urls.py): their paths name the
+version, so their views carry no versioning (request.version is None) and print no version-dependent
+field.
 """
 
 import math
