@@ -340,16 +340,37 @@ def attempt_detail(*, user, pk: int) -> Attempt:
     return attempt
 
 
+# An exam's columns the student API prints besides its own (with_user_counts), read beside an attempt.
+EXAM_COUNTS = ("number_of_questions", "attempts_count", "paused_attempts_count")
+
+
+def with_exam_counts(attempts: QuerySet[Attempt]) -> QuerySet[Attempt]:
+    """Attempts read with their exam and course and, for each, what with_user_counts would add to its
+    exam for the attempt's user: so that open_attempt_detail reads nothing more about the exam."""
+    own = Attempt.objects.filter(exam=OuterRef("exam_id"), user=OuterRef("user_id"))
+    return attempts.select_related("exam__course").annotate(
+        exam_number_of_questions=subquery_count(ExamQuestion.objects.filter(exam=OuterRef("exam_id"))),
+        exam_attempts_count=subquery_count(own),
+        exam_paused_attempts_count=subquery_count(own.filter(state__in=OPEN_STATES)),
+    )
+
+
 def open_attempt_detail(attempt: Attempt, *, user) -> Attempt:
     """What attempt_detail prints, for an open attempt the service has just written and handed back
-    (start, heartbeat, save): two queries instead of reading it all again.
+    (start, heartbeat, save): one or two queries instead of reading it all again.
 
     An open attempt has no standing (rank "NA", percentile 0: standing() never reads the tallies for
-    it), so only its exam's per-user counts and its sections are read. `user` is the one taking it.
+    it), so only its exam's per-user counts (unless it was read with_exam_counts) and its sections
+    are read. `user` is the one taking it.
     """
     if attempt.is_completed:
         raise ValueError("A completed attempt prints its standing: read it with attempt_detail.")
-    exam = with_user_counts(Exam.objects.filter(pk=attempt.exam_id), user=user).get()
+    if hasattr(attempt, "exam_attempts_count"):
+        exam = attempt.exam
+        for name in EXAM_COUNTS:
+            setattr(exam, name, getattr(attempt, f"exam_{name}"))
+    else:
+        exam = with_user_counts(Exam.objects.filter(pk=attempt.exam_id), user=user).get()
     attempt.exam, attempt.user = exam, user
     # with_standing's count of the user's attempts of the exam: the exam's attempts_count for this user.
     attempt.user_attempts_count = exam.attempts_count
@@ -367,15 +388,19 @@ def attempt_items(attempt: Attempt) -> QuerySet[AttemptItem]:
 
 
 def attempt_questions(attempt: Attempt) -> QuerySet[AttemptItem]:
-    """The items a student answers from: only while the attempt is open (409 attempt_completed after)."""
+    """The items a student answers from: only while the attempt is open (409 attempt_completed after).
+
+    The items alone: their questions print from the exam's cached paper (the API's student_paper).
+    """
     if attempt.is_completed:
         raise errors.AttemptCompleted()
-    return attempt_items(attempt)
+    return attempt.items.order_by("order", "id")
 
 
 def attempt_item(attempt: Attempt, item_id: int) -> AttemptItem:
-    """One item of this attempt; 404 item_not_found for an unknown id or another attempt's item."""
-    item = attempt_items(attempt).filter(pk=item_id).first()
+    """One item of this attempt (its question prints from the cached paper); 404 item_not_found for an
+    unknown id or another attempt's item."""
+    item = attempt.items.filter(pk=item_id).first()
     if item is None:
         raise errors.ItemNotFound()
     return item

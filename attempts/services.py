@@ -34,11 +34,13 @@ from django.db.models import Count, F, Max, Q, QuerySet
 from django.utils import timezone
 
 from exams.choices import QuestionType
-from exams.models import Answer, Exam, ExamQuestion
+from exams.models import Answer, Exam, ExamQuestion, Question
+from exams.paper import QuestionChoices, paper_choices
 
-from . import errors, outbox, scoring, tallies, timing
+from . import errors, outbox, scoring, selectors, tallies, timing
 from .choices import OPEN_STATES, AttemptState, ItemResult
 from .models import Attempt, AttemptItem, WebhookEvent
+from .writes import update_if_unchanged
 
 CLOCK_FIELDS = ["state", "time_taken", "clock_checked_at", "last_started_time"]
 SCORE_FIELDS = [
@@ -134,12 +136,15 @@ def attempt_start(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
     calling start instead of heartbeat never stops the clock. 409 attempt_completed when it has
     ended; when it is overdue it is completed now (committed) and the 409 follows.
     """
-    return _raise_refusal(_start(attempt.pk, now or timezone.now()))
+    now = now or timezone.now()
+    return _move_clock_if_unchanged(attempt.pk, attempt.user_id, now, start=True) or _raise_refusal(
+        _start(attempt.pk, attempt.user_id, now)
+    )
 
 
 @transaction.atomic
-def _start(pk: int, now: datetime) -> Attempt | errors.AttemptCompleted:
-    attempt = _lock(pk)
+def _start(pk: int, taker_id: int | None, now: datetime) -> Attempt | errors.AttemptCompleted:
+    attempt = _lock(pk, taker_id=taker_id)
     refusal = _close_if_due(attempt, now)
     if refusal:
         return refusal
@@ -156,12 +161,33 @@ def attempt_heartbeat(*, attempt: Attempt, now: datetime | None = None) -> Attem
     a heartbeat reports, it is never refused, so a client polling an ended attempt just sees it ended.
     A not-started attempt is not started by a heartbeat.
     """
-    return _heartbeat(attempt.pk, now or timezone.now())
+    now = now or timezone.now()
+    return _move_clock_if_unchanged(attempt.pk, attempt.user_id, now) or _heartbeat(
+        attempt.pk, attempt.user_id, now
+    )
+
+
+def _move_clock_if_unchanged(
+    pk: int, taker_id: int | None, now: datetime, *, start: bool = False
+) -> Attempt | None:
+    """A heartbeat (or a start) of a running, not overdue attempt in two statements: the attempt read with
+    its exam, then its clock written on condition that it is unchanged (attempts/writes.py). None when
+    the locked path must decide: the attempt is not running, is overdue or changed in between."""
+    # Read with what the answer prints of its exam: the API prints the attempt from this one query.
+    attempts = selectors.with_exam_counts(Attempt.objects.filter(pk=pk))
+    attempt = (attempts if taker_id is None else attempts.filter(user_id=taker_id)).first()
+    if attempt is None or attempt.state != AttemptState.RUNNING or timing.is_overdue(attempt, now):
+        return None
+    unchanged = Q(state=attempt.state, clock_checked_at=attempt.clock_checked_at)
+    _tick(attempt, now)
+    if start:
+        _run(attempt, now)
+    return attempt if update_if_unchanged(attempt, unchanged, CLOCK_FIELDS) else None
 
 
 @transaction.atomic
-def _heartbeat(pk: int, now: datetime) -> Attempt:
-    attempt = _lock(pk)
+def _heartbeat(pk: int, taker_id: int | None, now: datetime) -> Attempt:
+    attempt = _lock(pk, taker_id=taker_id)
     if _close_if_due(attempt, now) is None:
         _tick(attempt, now)
         attempt.save(update_fields=CLOCK_FIELDS)
@@ -193,52 +219,91 @@ def attempt_save_item(
     question, more than AttemptItem.MAX_SELECTED_ANSWERS ids), invalid_numerical_answer,
     invalid_text (short_text over 100 characters, essay_text over AttemptItem.ESSAY_MAX_LENGTH).
     Nothing changes on a refusal, not even the clock.
+
+    A running attempt's save is written without a lock, on condition that the attempt is unchanged
+    since it was read (attempts/writes.py); when it has changed, or is not simply running, the save is
+    decided again with the attempt locked.
     """
-    outcome = _save_item(
-        attempt.pk,
-        item.pk,
-        changes={
-            "selected_answers": selected_answers,
-            "review": review,
-            "short_text": short_text,
-            "essay_text": essay_text,
-        },
-        now=now or timezone.now(),
-    )
-    return _raise_refusal(outcome)
+    changes = {"selected_answers": selected_answers, "review": review, "short_text": short_text,
+               "essay_text": essay_text}  # fmt: skip
+    changes = {field: value for field, value in changes.items() if value is not None}
+    now = now or timezone.now()
+    saved = _save_item_if_unchanged(attempt.pk, attempt.user_id, item.pk, changes=changes, now=now)
+    if saved is None:
+        saved = _raise_refusal(_save_item(attempt.pk, attempt.user_id, item.pk, changes=changes, now=now))
+    return saved
 
 
 @transaction.atomic
-def _save_item(attempt_pk: int, item_pk: int, *, changes: dict, now: datetime):
-    attempt = _lock(attempt_pk)
+def _save_item_if_unchanged(
+    attempt_pk: int, taker_id: int | None, item_pk: int, *, changes: dict, now: datetime
+) -> AttemptItem | None:
+    """The save of a running, not overdue attempt in two statements: the item read with its attempt
+    and exam, then one conditional write of the clock and the item. None when the locked path must decide."""
+    items = AttemptItem.objects.select_related("attempt__exam").filter(pk=item_pk, attempt_id=attempt_pk)
+    item = (items if taker_id is None else items.filter(attempt__user_id=taker_id)).first()
+    if item is None or item.attempt.state != AttemptState.RUNNING or timing.is_overdue(item.attempt, now):
+        return None
+    attempt = item.attempt
+    changes = _validated(_question_choices(attempt.exam_id, item.question_id), changes)
+    unchanged = Q(state=attempt.state, clock_checked_at=attempt.clock_checked_at)
+    item_fields = _apply(attempt, item, changes, now)
+    written = update_if_unchanged(
+        attempt, unchanged, [*CLOCK_FIELDS, "last_answer_updated_time"], then=item, then_fields=item_fields
+    )
+    return item if written else None
+
+
+@transaction.atomic
+def _save_item(attempt_pk: int, taker_id: int | None, item_pk: int, *, changes: dict, now: datetime):
+    # The item, its attempt (locked) and the exam in one query; the attempt alone when the item is not its.
+    items = AttemptItem.objects.select_related("attempt__exam").select_for_update(of=("attempt",))
+    items = items.filter(pk=item_pk, attempt_id=attempt_pk)
+    item = (items if taker_id is None else items.filter(attempt__user_id=taker_id)).first()
+    attempt = _lock(attempt_pk, taker_id=taker_id) if item is None else item.attempt
     refusal = _close_if_due(attempt, now)
     if refusal:
         return refusal
-    item = AttemptItem.objects.select_related("question").filter(pk=item_pk, attempt=attempt).first()
     if item is None:
         raise errors.ItemNotFound()
-    changes = _validated(item, {field: value for field, value in changes.items() if value is not None})
+    changes = _validated(_question_choices(attempt.exam_id, item.question_id), dict(changes))
+    item_fields = _apply(attempt, item, changes, now)
+    attempt.save(update_fields=[*CLOCK_FIELDS, "last_answer_updated_time"])
+    item.save(update_fields=item_fields)
+    return item
 
+
+def _apply(attempt: Attempt, item: AttemptItem, changes: dict, now: datetime) -> tuple[str, ...]:
+    """A save's changes on the attempt's clock and the item (in memory); the item's fields to write.
+
+    The time counted since the last request is added to the item's duration: the student was on it.
+    """
     counted = _tick(attempt, now)
     if attempt.state == AttemptState.NOT_STARTED:
         _run(attempt, now)
     if any(field in changes for field in ANSWER_FIELDS):
         attempt.last_answer_updated_time = now
-    attempt.save(update_fields=[*CLOCK_FIELDS, "last_answer_updated_time"])
-
     for field, value in changes.items():
         setattr(item, field, value)
     item.duration = (item.duration or timedelta(0)) + counted
-    item.save(update_fields=[*changes, "duration", "modified"])
-    return item
+    item.modified = now
+    return (*changes, "duration", "modified")
 
 
-def _validated(item: AttemptItem, changes: dict, *, choice_ids: set[int] | None = None) -> dict:
-    """`changes` fitted to the item's question (the online save's rules); `choice_ids`, the question's
-    answer ids when the caller has read them already."""
-    question = item.question
+def _question_choices(exam_id: int, question_id: int) -> QuestionChoices:
+    """The question's type and choices, from the exam's cached paper (exams/paper.py); read from the
+    database for a question the exam no longer holds. Only used to refuse an answer, never to score."""
+    choices = paper_choices(exam_id).get(question_id)
+    if choices is None:
+        question_type = Question.objects.filter(pk=question_id).values_list("type", flat=True).get()
+        answer_ids = Answer.objects.filter(question_id=question_id).values_list("pk", flat=True)
+        choices = QuestionChoices(question_type, frozenset(answer_ids))
+    return choices
+
+
+def _validated(question: QuestionChoices, changes: dict) -> dict:
     if "selected_answers" in changes:
-        changes["selected_answers"] = _selection(question, changes["selected_answers"], choice_ids)
+        changes["selected_answers"] = _selection(question, changes["selected_answers"])
     if "short_text" in changes:
         text = str(changes["short_text"]).strip()
         if len(text) > AttemptItem._meta.get_field("short_text").max_length:
@@ -255,7 +320,7 @@ def _validated(item: AttemptItem, changes: dict, *, choice_ids: set[int] | None 
     return changes
 
 
-def _selection(question, values, known: set[int] | None = None) -> list[int]:
+def _selection(question: QuestionChoices, values) -> list[int]:
     """The distinct ids in the order given, each one of the question's answers.
 
     Linear in the ids sent, and at most AttemptItem.MAX_SELECTED_ANSWERS of them are read: a longer
@@ -270,13 +335,9 @@ def _selection(question, values, known: set[int] | None = None) -> list[int]:
     ids = list(dict.fromkeys(_answer_id(value) for value in values))
     if question.type == QuestionType.SINGLE and len(ids) > 1:
         raise errors.InvalidChoice("This question takes one answer.")
-    if ids:
-        # A question has a handful of answers: compare in Python rather than send client ids to the database.
-        if known is None:
-            known = set(Answer.objects.filter(question_id=question.pk).values_list("pk", flat=True))
-        unknown = [i for i in ids if i not in known]
-        if unknown:
-            raise errors.InvalidChoice(f"Not an answer of this question: {', '.join(map(str, unknown))}.")
+    unknown = [i for i in ids if i not in question.choice_ids]
+    if unknown:
+        raise errors.InvalidChoice(f"Not an answer of this question: {', '.join(map(str, unknown))}.")
     return ids
 
 
@@ -305,10 +366,10 @@ def offline_answers_checked(*, exam: Exam, answers: list[dict]) -> list[dict]:
     `short_text`, `essay_text` (checked as an online save checks them: choices of that question, a
     number for a numerical one, lengths) and `duration` (a timedelta or None). Answers come back keyed
     by question: {"question_id", "selected_answers", "short_text", "essay_text", "duration"
-    (seconds or None)}. 400 invalid_offline_answer naming the exam question otherwise. Two queries
-    whatever the number of answers: the exam's questions, then their choices.
+    (seconds or None)}. 400 invalid_offline_answer naming the exam question otherwise. The exam's
+    questions in one query, their choices from the cached paper (exams/paper.py): at most two more.
     """
-    links = {link.pk: link for link in ExamQuestion.objects.filter(exam=exam).select_related("question")}
+    links = {link.pk: link for link in ExamQuestion.objects.filter(exam=exam)}
     given = [answer["exam_question_id"] for answer in answers]
     unknown = [pk for pk in dict.fromkeys(given) if pk not in links]
     if unknown:
@@ -320,21 +381,15 @@ def offline_answers_checked(*, exam: Exam, answers: list[dict]) -> list[dict]:
         raise errors.InvalidOfflineAnswer(
             f"Answer each question once: exam_question_id {', '.join(map(str, repeated))} came twice or more."
         )
-    choices = defaultdict(set)
-    question_ids = {links[pk].question_id for pk in given}
-    for question_id, answer_id in Answer.objects.filter(question_id__in=question_ids).values_list(
-        "question_id", "pk"
-    ):
-        choices[question_id].add(answer_id)
+    choices = paper_choices(exam.pk)
 
     checked = []
     for answer in answers:
         link = links[answer["exam_question_id"]]
         changes = {field: answer[field] for field in ANSWER_FIELDS if answer.get(field) is not None}
         try:
-            changes = _validated(
-                AttemptItem(question=link.question), changes, choice_ids=choices[link.question_id]
-            )
+            question = choices.get(link.question_id) or _question_choices(exam.pk, link.question_id)
+            changes = _validated(question, changes)
         except errors.Invalid as refusal:
             raise errors.InvalidOfflineAnswer(f"exam_question_id {link.pk}: {refusal.message}") from None
         duration = answer.get("duration")
@@ -418,7 +473,7 @@ def attempt_end(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
     and unscored, never half-scored. 409 attempt_completed when it has already ended (the
     sweep may have ended an overdue one first: that is the answer the client gets).
     """
-    locked = _lock(attempt.pk)
+    locked = _lock(attempt.pk, taker_id=attempt.user_id)
     if locked.is_completed:
         raise errors.AttemptCompleted()
     _complete(locked, now or timezone.now())
@@ -596,9 +651,19 @@ def _essay_marks(marks, *, worth: Decimal) -> Decimal:
 # --- The shared steps ------------------------------------------------------------------------
 
 
-def _lock(pk: int) -> Attempt:
+def _lock(pk: int, *, taker_id: int | None = None) -> Attempt:
+    """The attempt, locked, with its exam; AttemptNotFound when there is none (taken by `taker_id`).
+
+    The student API hands the services an attempt it has not read (its id and the user acting), so
+    that a request is one locked read: the taker is checked here, and the API reads the attempt to
+    say why only when this finds nothing.
+    """
     # of=("self",): lock the attempt only; locking its exam too would queue every student of it.
-    return Attempt.objects.select_for_update(of=("self",)).select_related("exam").get(pk=pk)
+    attempts = Attempt.objects.select_for_update(of=("self",)).select_related("exam").filter(pk=pk)
+    attempt = (attempts if taker_id is None else attempts.filter(user_id=taker_id)).first()
+    if attempt is None:
+        raise errors.AttemptNotFound()
+    return attempt
 
 
 def _raise_refusal(outcome):

@@ -13,6 +13,7 @@ from PIL import Image, UnidentifiedImageError
 
 from .errors import QuestionImageInvalid
 from .models import Exam, ExamQuestion, Question, Section
+from .paper import invalidate_papers
 
 
 @transaction.atomic
@@ -38,6 +39,8 @@ def exam_add_questions(*, exam: Exam, questions: Iterable[Question], section: Se
             held.add(question.pk)
             new.append(ExamQuestion(exam=exam, question=question, section=section, order=last + len(new) + 1))
     ExamQuestion.objects.bulk_create(new)
+    if new:
+        invalidate_papers([exam.pk])  # bulk_create sends no post_save
     if new and exam.published:
         problems = exam.publication_problems()
         if problems:

@@ -76,6 +76,17 @@ def test_check_deploy_fails_on_a_weak_secret_key():
     assert "security.W009" in result.stderr + result.stdout
 
 
+@pytest.mark.parametrize("cache_url", ["locmemcache://", "dummycache://", "filecache:///tmp/testpress-cache"])
+def test_check_deploy_warns_when_the_cache_is_not_shared_by_every_app_process(cache_url):
+    # Throttle counts and the signed-in user cache would then differ from one worker or server to the next.
+    result = run(
+        ["manage.py", "check", "--deploy", "--fail-level", "WARNING"], SECRET_KEY=SECRET, CACHE_URL=cache_url
+    )
+    assert result.returncode != 0
+    assert "testpress.W001" in result.stderr + result.stdout
+    assert "Set CACHE_URL to a Redis every app server uses" in result.stderr + result.stdout
+
+
 needs_no_local_secret_key = pytest.mark.skipif(
     (BASE_DIR / ".env").exists() and "SECRET_KEY" in (BASE_DIR / ".env").read_text(),
     reason="the local .env file provides a SECRET_KEY",

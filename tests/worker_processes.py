@@ -12,28 +12,16 @@ import time
 from pathlib import Path
 
 import redis
-from django.db import connection
 
 from testpress.celery import app
+from tests.processes import ROOT, database_url
 from tests.webhook_receiver import Receiver
 
 REDIS_URL = os.environ.get("TEST_CELERY_BROKER_URL", "redis://127.0.0.1:6379/7")
 # Nothing listens there: the broker, as the web process sees it, is down.
 DEAD_BROKER_URL = "redis://127.0.0.1:1/7"
-ROOT = Path(__file__).resolve().parents[1]
 TIMEOUT = 60
 SECRET, KEY = "worker-secret", "pk_worker"
-
-
-def redis_up() -> bool:
-    try:
-        return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
-    except redis.RedisError:
-        return False
-
-
-if not redis_up() and os.environ.get("REQUIRE_REDIS") == "1":
-    raise RuntimeError(f"REQUIRE_REDIS=1 but Redis does not answer at {REDIS_URL}")
 
 
 def use_redis_broker() -> None:
@@ -47,11 +35,6 @@ def use_no_broker() -> None:
     publish_to("memory://")
     app.conf.task_always_eager = True
     redis.Redis.from_url(REDIS_URL).flushdb()
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def publish_to(url: str) -> None:

@@ -108,9 +108,6 @@ class PaperQuestionSerializer(QuestionSerializer):
         ]
         read_only_fields = fields
 
-    def _worth(self, question: Question) -> tuple:
-        return self.context["exam"].question_marks(question)
-
 
 @dataclass
 class PaperPage:

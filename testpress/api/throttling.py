@@ -74,6 +74,16 @@ def count_in_window(cache, key: str, seconds: int) -> tuple[int, float]:
     return count, float(ttl if ttl > 0 else seconds)
 
 
+def peek_window(cache, key: str, seconds: int) -> tuple[int, float]:
+    """What count_in_window has counted under `key`, counting nothing: (count, seconds until it closes)."""
+    client = _redis_client(cache, key)
+    if client is None:
+        return cache.get(key, 0), float(seconds)
+    stored = cache.make_and_validate_key(key)
+    count, ttl = client.pipeline().get(stored).ttl(stored).execute()
+    return int(count or 0), float(ttl if ttl > 0 else seconds)
+
+
 def _redis_client(cache, key: str):
     # Django's Redis backend has no atomic "open and count"; its client (a documented attribute pair
     # since Django 4.0) runs the three commands in one pipeline.
@@ -137,9 +147,7 @@ class _Throttle(SimpleRateThrottle):
         return count <= self.num_requests
 
     def wait(self):
-        # The failed-login throttles keep DRF's list of times, and its wait().
-        seconds_left = getattr(self, "seconds_left", None)
-        return super().wait() if seconds_left is None else seconds_left
+        return self.seconds_left
 
     def user_or_address(self, request) -> str:
         user = request.user
@@ -178,38 +186,33 @@ class WriteRateThrottle(_Throttle):
 class FailedLoginThrottle(_Throttle):
     """Counts only refused logins, so a classroom behind one address may all sign in at 9:00.
 
-    allow_request() only looks: the view calls record_failure() when the credentials were wrong.
+    allow_request() only looks: the view calls record_failure() when the credentials were wrong. The
+    count is one counter moved atomically (count_in_window), not a list of times read, extended and
+    written back: two app servers refusing guesses at the same moment would each write back their own
+    list, and one guess would go uncounted.
     """
 
     def allow_request(self, request, view):
         if not self.configure(request, view):
             return True
-        self.key = self.get_cache_key(request, view)
-        if self.key is None:
+        key = self.get_cache_key(request, view)
+        if key is None:
             return True
         try:
-            self.history = self._recent(self.key)
+            failures, self.seconds_left = peek_window(self.cache, key, self.duration)
         except Exception as exc:
             cache_outage.warn(self.scope, "let the login through", exc)
             return True
-        if len(self.history) >= self.num_requests:
-            return self.throttle_failure()
-        return True
+        return failures < self.num_requests
 
     def record_failure(self, request, view) -> None:
         key = self.get_cache_key(request, view) if self.configure(request, view) else None
         if key is None:
             return
         try:
-            history = self._recent(key)
-            history.insert(0, self.now)
-            self.cache.set(key, history, self.duration)
+            count_in_window(self.cache, key, self.duration)
         except Exception as exc:
             cache_outage.warn(self.scope, "did not count a failed login", exc)
-
-    def _recent(self, key: str) -> list[float]:
-        self.now = self.timer()
-        return [at for at in self.cache.get(key, []) if at > self.now - self.duration]
 
 
 class LoginUsernameAddressThrottle(FailedLoginThrottle):

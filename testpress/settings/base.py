@@ -40,6 +40,8 @@ INSTALLED_APPS = [
     "import_export",
     "django_prose_editor",
     "axes",
+    # The project's own system checks (testpress/checks.py).
+    "testpress.apps.TestpressConfig",
     "accounts",
     "exams",
     "attempts",

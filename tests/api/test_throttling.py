@@ -1,6 +1,7 @@
 """Throttles: refused logins per username and per address, reads and writes per user, shared cache."""
 
 import logging
+import threading
 import uuid
 from datetime import UTC, datetime, timedelta
 
@@ -9,10 +10,14 @@ import redis
 import time_machine
 from django.core.cache import cache
 from django.core.cache.backends.base import BaseCache
+from django.core.cache.backends.redis import RedisCache
 from django.test import override_settings
 from django.urls import path
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import IsAuthenticated
+from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.test import APIRequestFactory
 from rest_framework.views import APIView
 
 from testpress.api import throttling
@@ -205,6 +210,13 @@ class TestReadAndWriteThrottles:
         assert all(student_client.put("/api/test/answer/").status_code == 200 for _ in range(requests))
 
 
+def wrong_password_request() -> Request:
+    django_request = APIRequestFactory().post(
+        LOGIN, {"username": "testpress", "password": "wrong"}, format="json", REMOTE_ADDR="10.0.0.7"
+    )
+    return Request(django_request, parsers=[JSONParser()])
+
+
 def redis_reachable() -> bool:
     try:
         return redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1).ping()
@@ -237,6 +249,44 @@ class TestThrottleStore:
                 assert_throttled(student_client.put("/api/test/answer/"))
             finally:
                 cache.delete_many([key.decode().split(":", 2)[2] for key in keys])
+
+    @pytest.mark.skipif(not redis_reachable(), reason="needs Redis at 127.0.0.1:6379")
+    def test_wrong_passwords_refused_at_once_by_two_servers_are_all_counted(self, rates):
+        # A guesser spreading guesses over both app servers: each refusal counted, none lost to the other.
+        guesses_per_server = 25
+        guesses = 2 * guesses_per_server
+        prefix = f"throttle-test-{uuid.uuid4().hex}"
+        servers = [RedisCache(REDIS_URL, {"KEY_PREFIX": prefix}) for _ in range(3)]
+        start = threading.Barrier(guesses)
+
+        def throttle_on(server):
+            throttle = throttling.LoginUsernameAddressThrottle()
+            throttle.cache = server
+            return throttle
+
+        def refuse_one_guess(server):
+            request = wrong_password_request()
+            start.wait()
+            throttle_on(server).record_failure(request, view=None)
+
+        rates(login_username_ip=f"{guesses}/min")
+        threads = [
+            threading.Thread(target=refuse_one_guess, args=(server,))
+            for server in servers[:2]
+            for _ in range(guesses_per_server)
+        ]
+        try:
+            for thread in threads:
+                thread.start()
+            for thread in threads:
+                thread.join()
+            # A third server sees every guess counted: the limit is reached, and not passed.
+            assert throttle_on(servers[2]).allow_request(wrong_password_request(), view=None) is False
+            rates(login_username_ip=f"{guesses + 1}/min")
+            assert throttle_on(servers[2]).allow_request(wrong_password_request(), view=None) is True
+        finally:
+            store = redis.Redis.from_url(REDIS_URL)
+            store.delete(*store.keys(f"{prefix}:*"))
 
     def test_an_unreachable_cache_lets_students_keep_working(self, student_client, rates):
         rates(write="1/min", read="1/min")

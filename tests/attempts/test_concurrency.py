@@ -173,3 +173,77 @@ def test_retakes_under_concurrency_allow_exactly_the_one_left(exam_of, student):
         1,
         2,
     ]
+
+
+def test_an_end_between_a_saves_read_and_its_write_makes_the_save_a_409_with_nothing_written(
+    exam_of, student, monkeypatch
+):
+    """The save reads the running attempt without a lock; the end commits before the save writes."""
+    from attempts import services
+
+    exam = exam_of("R", duration=timedelta(minutes=30))
+    attempt = attempt_create(user=student, exam=exam)
+    attempt_heartbeat(attempt=attempt)
+    item = attempt.items.get()
+    write = services.update_if_unchanged
+
+    def end_first(*args, **kwargs):
+        ended = run_together(lambda: attempt_end(attempt=Attempt.objects.get(pk=attempt.pk)))
+        assert isinstance(ended[0], Attempt), ended
+        return write(*args, **kwargs)
+
+    monkeypatch.setattr(services, "update_if_unchanged", end_first)
+    with pytest.raises(errors.AttemptCompleted):
+        attempt_save_item(attempt=attempt, item=item, selected_answers=correct_ids(item.question))
+
+    ended = Attempt.objects.get(pk=attempt.pk)
+    assert (ended.state, ended.unanswered_count, ended.score) == (AttemptState.COMPLETED, 1, D("0.00"))
+    assert AttemptItem.objects.get(pk=item.pk).selected_answers == []
+
+
+def test_a_save_whose_write_waits_for_an_end_then_finds_it_ended(exam_of, student):
+    """Many saves and an end at once, each save read before the end committed or after: every save
+    either counts in the score or is refused, never both, never neither."""
+    exam = exam_of("RRRRRRRR", duration=timedelta(minutes=30))
+    attempt = attempt_create(user=student, exam=exam)
+    attempt_heartbeat(attempt=attempt)
+    items = list(attempt.items.select_related("question").order_by("order"))
+    saves = [
+        (
+            lambda item=item: attempt_save_item(
+                attempt=attempt, item=item, selected_answers=correct_ids(item.question)
+            )
+        )
+        for item in items
+    ]
+    outcomes = run_together(*saves, lambda: attempt_end(attempt=attempt))
+
+    saved = [outcome for outcome in outcomes[:-1] if isinstance(outcome, AttemptItem)]
+    refused = [outcome for outcome in outcomes[:-1] if isinstance(outcome, errors.AttemptCompleted)]
+    assert len(saved) + len(refused) == len(items)
+    ended = Attempt.objects.get(pk=attempt.pk)
+    assert ended.correct_count == len(saved)
+    assert ended.score == D(len(saved))
+
+
+def test_heartbeats_racing_saves_count_each_stretch_of_time_once(exam_of, student, now):
+    """Unlocked reads, conditional writes: requests that read the same clock write it once; the others
+    decide again on the locked row and count only what is left."""
+    exam = exam_of("RRRR", duration=timedelta(minutes=30))
+    attempt = attempt_create(user=student, exam=exam, now=now)
+    attempt_heartbeat(attempt=attempt, now=now)
+    later = now + timedelta(seconds=40)
+    items = list(attempt.items.select_related("question"))
+    calls = [lambda: attempt_heartbeat(attempt=attempt, now=later)] * 4
+    calls += [
+        (lambda item=item: attempt_save_item(attempt=attempt, item=item, review=True, now=later))
+        for item in items
+    ]
+    outcomes = run_together(*calls)
+
+    assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+    ran = Attempt.objects.get(pk=attempt.pk)
+    assert ran.time_taken == timedelta(seconds=40)
+    # The 40 s went to one item at most: the save that wrote first; the others counted nothing.
+    durations = sorted(AttemptItem.objects.filter(attempt=attempt).values_list("duration", flat=True))
+    assert sum(durations, timedelta(0)) <= timedelta(seconds=40)

@@ -18,12 +18,13 @@ from testpress.api.auth import issue_token
 from tests.attempts.conftest import build_exam, correct_ids
 from tests.attempts.test_offline import RESULT_FIELDS, online_attempt, submit_url, the_answers
 from tests.factories import UserFactory
-from tests.worker_processes import DEAD_BROKER_URL, REDIS_URL, publish_to, redis_up, wait_until
+from tests.processes import needs_redis
+from tests.worker_processes import DEAD_BROKER_URL, REDIS_URL, publish_to, wait_until
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not redis_up(), reason=f"needs Redis at {REDIS_URL} (.ci/run starts one)"),
+    needs_redis(REDIS_URL),
 ]
 
 MINUTE = timedelta(minutes=1)

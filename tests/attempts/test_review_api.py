@@ -294,6 +294,7 @@ class TestQueryCounts:
             make_row=make_row,
             expected=6,
             rows=30,
+            atomic=False,
         )
         rows = ok(student_client.get(f"/api/v2.1/attempts/{attempt.pk}/review/"))["results"]
         assert {row["correct_percentage"] for row in rows} == {33.33}

@@ -16,13 +16,14 @@ from attempts.models import WebhookEvent
 from attempts.services import attempt_create, attempt_end
 from tests.attempts.conftest import build_exam
 from tests.factories import UserFactory
+from tests.processes import needs_redis
 from tests.webhook_receiver import hash_is_valid, signature_is_valid
-from tests.worker_processes import DEAD_BROKER_URL, REDIS_URL, SECRET, publish_to, redis_up, wait_until
+from tests.worker_processes import DEAD_BROKER_URL, REDIS_URL, SECRET, publish_to, wait_until
 
 pytestmark = [
     pytest.mark.postgres,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not redis_up(), reason=f"needs Redis at {REDIS_URL} (.ci/run starts one)"),
+    needs_redis(REDIS_URL),
 ]
 
 

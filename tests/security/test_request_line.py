@@ -8,7 +8,8 @@ import pytest
 import requests
 
 from tests.factories import UserFactory
-from tests.security.test_crash_safety import TIMEOUT, gunicorn, token_for  # noqa: F401
+from tests.processes import TIMEOUT, token_for
+from tests.security.test_crash_safety import gunicorn  # noqa: F401
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -1,7 +1,11 @@
 """Exams and attempts as the v2.1 student API prints them (also served at v2.2, v2.2.1 and v2.3)."""
 
+import hashlib
+from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
 
+from django.db.models import Prefetch
 from drf_spectacular.helpers import lazy_serializer
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -12,6 +16,7 @@ from attempts.models import Attempt, AttemptItem
 from attempts.selectors import NOT_RANKED, SectionStats, Standing, SubjectStats, standing
 from attempts.timing import remaining_time_at, time_taken_at
 from exams.models import Answer, Exam, Question
+from exams.paper import cached_part
 from testpress.api.fields import (
     BoundedListField,
     ConstantField,
@@ -388,7 +393,7 @@ class QuestionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def _worth(self, question: Question) -> tuple:
-        return self.context["attempt"].exam.question_marks(question)
+        return self.context["exam"].question_marks(question)
 
     def get_marks(self, question: Question) -> str:
         return f"{self._worth(question)[0]:.2f}"
@@ -419,7 +424,8 @@ class AttemptItemSerializer(serializers.ModelSerializer):
     """An item as the student answers it; its url is the one a client PUTs the answer to."""
 
     url = serializers.SerializerMethodField()
-    question = QuestionSerializer(read_only=True)
+    # From the exam's cached paper (student_paper): the view puts the page's questions in context["paper"].
+    question = serializers.SerializerMethodField()
     duration = DurationStringField()
     selected_answers = serializers.ListField(child=serializers.IntegerField(), read_only=True)
 
@@ -443,6 +449,10 @@ class AttemptItemSerializer(serializers.ModelSerializer):
             kwargs={"pk": item.attempt_id, "item_id": item.pk},
             request=self.context["request"],
         )
+
+    @extend_schema_field(QuestionSerializer)
+    def get_question(self, item: AttemptItem) -> dict:
+        return self.context["paper"][item.question_id]
 
 
 class ReviewItemSerializer(AttemptItemSerializer):
@@ -473,6 +483,47 @@ class ReviewItemSerializer(AttemptItemSerializer):
     def get_correct_percentage(self, item: AttemptItem) -> int | float:
         outcome = self.context["question_outcomes"].get(item.question_id)
         return compact_number(outcome and outcome.correct_percentage or 0)
+
+
+def student_paper(exam: Exam, question_ids: Iterable[int]) -> dict[int, dict]:
+    """The questions of `question_ids` as QuestionSerializer prints them for `exam`, by id.
+
+    The exam's questions are rendered once and kept in the cache under the exam's content stamp
+    (exams/paper.py); a question the exam no longer holds (an item of an attempt begun before staff
+    removed it) is rendered from the database. The part's name carries a digest of this module, so a
+    deploy that changes how questions print never serves what the previous code rendered.
+    """
+    paper = cached_part(
+        exam.pk,
+        f"student-questions-{PRINT_FORMAT}",
+        lambda: _render(exam, Question.objects.filter(exam_links__exam=exam)),
+    )
+    missing = set(question_ids) - paper.keys()
+    if missing:
+        paper = {**paper, **_render(exam, Question.objects.filter(pk__in=missing))}
+    return paper
+
+
+def _render(exam: Exam, questions) -> dict[int, dict]:
+    questions = list(
+        questions.select_related("direction", "subject").prefetch_related(
+            Prefetch("answers", queryset=Answer.objects.order_by("order", "id"))
+        )
+    )
+    rendered = QuestionSerializer(questions, many=True, context={"exam": exam}).data
+    return {question.pk: _plain(data) for question, data in zip(questions, rendered, strict=True)}
+
+
+def _plain(value):
+    """DRF's ReturnDict/OrderedDict as plain dicts and lists: smaller to pickle into the cache."""
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    return value
+
+
+PRINT_FORMAT = hashlib.sha256(Path(__file__).read_bytes()).hexdigest()[:12]
 
 
 class ItemAnswerSerializer(serializers.Serializer):

@@ -6,8 +6,11 @@ services, so the times printed are the ones the decision was made at. An open at
 overdue is completed before it is printed or acted on (OverdueFirstMixin).
 """
 
+from collections.abc import Callable
 from functools import cached_property
+from typing import TypeVar
 
+from django.db import transaction
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, status, viewsets
 from rest_framework.decorators import action
@@ -51,7 +54,10 @@ from .serializers import (
     ItemAnswerSerializer,
     ReviewItemSerializer,
     SubjectResultSerializer,
+    student_paper,
 )
+
+T = TypeVar("T")
 
 EXAM_PAGE = responses({200: ExamSerializer(many=True)}, 400, 401, 404)
 
@@ -138,6 +144,12 @@ class AttemptViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelV
         "end": RefusedAction.END,
     }
 
+    @classmethod
+    def as_view(cls, actions=None, **initkwargs):
+        # Outside ATOMIC_REQUESTS: every write here is a service with its own transaction (all or
+        # nothing), and the reads need none. Exam day's saves and heartbeats skip a savepoint pair each.
+        return transaction.non_atomic_requests(super().as_view(actions, **initkwargs))
+
     def get_queryset(self):
         if getattr(self, "swagger_fake_view", False):
             return Attempt.objects.none()
@@ -160,6 +172,18 @@ class AttemptViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelV
         self.attempt_in_path = attempt
         return require_taker(attempt, user=user) if acting else attempt
 
+    def _act(self, change: Callable[[Attempt], T]) -> T:
+        """change(attempt) on the attempt in the path, as the user taking it, without reading it first.
+
+        The service's locked read checks that the user takes it (an overdue one is completed there); when
+        it finds nothing, the attempt is read to say why: 404, 403 for another's, or 403 for staff.
+        """
+        try:
+            return change(Attempt(pk=int(self.kwargs["pk"]), user_id=self.request.user.pk))
+        except errors.AttemptNotFound:
+            self._attempt(acting=True)
+            raise
+
     def handle_exception(self, exc):
         if isinstance(exc, errors.AttemptCompleted):
             self._record_refusal(exc)
@@ -168,9 +192,13 @@ class AttemptViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelV
     def _record_refusal(self, exc: errors.AttemptCompleted) -> None:
         """Record a 409 on an ended attempt for the exam's live page: the student's requests only
         (staff reading an ended attempt's questions are not an app writing past the end)."""
-        attempt = getattr(self, "attempt_in_path", None)
         action = self.refused_actions.get(self.action)
-        if attempt is None or action is None or attempt.user_id != self.request.user.pk:
+        if action is None:
+            return
+        attempt = getattr(self, "attempt_in_path", None)
+        if attempt is None:  # the actions read it only when refused (_act)
+            attempt = attempt_readable_by(user=self.request.user, pk=int(self.kwargs["pk"]))
+        if attempt.user_id != self.request.user.pk:
             return
         time_up = isinstance(exc, errors.AttemptTimeUp) or getattr(self, "ended_overdue", False)
         code = RefusalCode.TIME_UP if time_up else RefusalCode.ATTEMPT_COMPLETED
@@ -188,14 +216,17 @@ class AttemptViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelV
 
     @action(detail=True, methods=["put"])
     def start(self, request, *args, **kwargs):
-        return self._render(services.attempt_start(attempt=self._attempt(acting=True), now=self.now))
+        return self._render(self._act(lambda attempt: services.attempt_start(attempt=attempt, now=self.now)))
 
     @action(detail=True, methods=["put"])
     def heartbeat(self, request, *args, **kwargs):
-        return self._render(services.attempt_heartbeat(attempt=self._attempt(acting=True), now=self.now))
+        return self._render(
+            self._act(lambda attempt: services.attempt_heartbeat(attempt=attempt, now=self.now))
+        )
 
     @action(detail=True, methods=["put"])
     def end(self, request, *args, **kwargs):
+        # Read first: an overdue attempt is completed as timed out (409), not ended by the student.
         return self._render(services.attempt_end(attempt=self._attempt(acting=True), now=self.now))
 
     def _items_page(self, queryset, serializer_class, **context) -> Response:
@@ -206,7 +237,14 @@ class AttemptViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelV
     @action(detail=True, filterset_class=None)
     def questions(self, request, *args, **kwargs):
         attempt = self._attempt()
-        return self._items_page(attempt_questions(attempt), AttemptItemSerializer, attempt=attempt)
+        page = self.paginate_queryset(attempt_questions(attempt))
+        return self.get_paginated_response(self._items(attempt, page, many=True))
+
+    def _items(self, attempt: Attempt, items, *, many: bool = False):
+        """Items as the student reads them, their questions from the exam's cached paper."""
+        paper = student_paper(attempt.exam, [item.question_id for item in (items if many else [items])])
+        context = {**self.get_serializer_context(), "paper": paper}
+        return AttemptItemSerializer(items, many=many, context=context).data
 
     @extend_schema(
         methods=["GET"],
@@ -227,19 +265,17 @@ class AttemptViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelV
         item_id = int(kwargs["item_id"])
         if request.method == "GET":
             attempt = self._attempt()
-            item = attempt_item(attempt, item_id)
-        else:
-            answer = ItemAnswerSerializer(data=request.data, partial=True)
-            answer.is_valid(raise_exception=True)
-            attempt = self._attempt(acting=True)
-            # The service looks the item up within the locked attempt (404 when it is not there).
-            services.attempt_save_item(
+            return Response(self._items(attempt, attempt_item(attempt, item_id)))
+        answer = ItemAnswerSerializer(data=request.data, partial=True)
+        answer.is_valid(raise_exception=True)
+        # The service looks the item up within the locked attempt (404 when it is not there) and
+        # answers it as saved: its question prints from the paper, so nothing is read again.
+        item = self._act(
+            lambda attempt: services.attempt_save_item(
                 attempt=attempt, item=AttemptItem(pk=item_id), now=self.now, **answer.validated_data
             )
-            item = attempt_item(attempt, item_id)
-        return Response(
-            AttemptItemSerializer(item, context={**self.get_serializer_context(), "attempt": attempt}).data
         )
+        return Response(self._items(item.attempt, item))
 
     @action(detail=True, filterset_class=None)
     def review(self, request, *args, **kwargs):
@@ -248,7 +284,7 @@ class AttemptViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelV
         outcomes = question_outcomes(
             exam_id=attempt.exam_id, question_ids=[item.question_id for item in page]
         )
-        context = {**self.get_serializer_context(), "attempt": attempt, "question_outcomes": outcomes}
+        context = {**self.get_serializer_context(), "exam": attempt.exam, "question_outcomes": outcomes}
         return self.get_paginated_response(ReviewItemSerializer(page, many=True, context=context).data)
 
     @action(detail=True, url_path="review/subjects", url_name="review-subjects", filterset_class=None)
@@ -286,6 +322,11 @@ class ExamAttemptsView(OverdueFirstMixin, RequestNowMixin, generics.ListCreateAP
     serializer_class = AttemptSerializer
     filterset_class = ExamAttemptFilterSet
 
+    @classmethod
+    def as_view(cls, **initkwargs):
+        # As AttemptViewSet: the create is a service with its own transaction; the reads need none.
+        return transaction.non_atomic_requests(super().as_view(**initkwargs))
+
     def initial(self, request, *args, **kwargs):
         super().initial(request, *args, **kwargs)
         # Before anything is counted or refused: an overdue attempt would still look open.
@@ -311,5 +352,6 @@ class ExamAttemptsView(OverdueFirstMixin, RequestNowMixin, generics.ListCreateAP
             else exam_for_user(user=request.user, slug=kwargs["slug"], access_code=code)
         )
         attempt = services.attempt_create(user=request.user, exam=exam, now=self.now)
-        attempt = attempt_detail(user=request.user, pk=attempt.pk)
+        # Just created, so open: printed without reading it again (no standing to compute).
+        attempt = open_attempt_detail(attempt, user=request.user)
         return Response(self.get_serializer(attempt).data, status=status.HTTP_201_CREATED)

@@ -16,6 +16,7 @@ from attempts.selectors import (
 from testpress.api.schema import responses
 from testpress.api.viewsets import AdminViewSet
 
+from .rows import as_attempts, attempt_row_values, attempt_rows
 from .serializers import AdminAttemptDetailSerializer, AdminAttemptSerializer, AdminUserAnswerSerializer
 
 
@@ -38,12 +39,14 @@ class AdminAttemptViewSet(OverdueFirstMixin, ListModelMixin, RetrieveModelMixin,
     def get_serializer_class(self):
         return AdminAttemptDetailSerializer if self.action == "retrieve" else super().get_serializer_class()
 
-    def paginate_queryset(self, queryset):
-        page = super().paginate_queryset(queryset)
-        if self.action != "list" or not page:
-            return page
+    def list(self, request, *args, **kwargs):
+        """200 rows a page from their columns (rows.py), not from model instances through the serializer."""
+        queryset = attempt_row_values(self.filter_queryset(self.get_queryset()))
+        page = as_attempts(self.paginate_queryset(queryset))
         # Read again only when a row of this page was overdue (then completed): no query otherwise.
-        return super().paginate_queryset(queryset) if self.end_any_overdue(page) else page
+        if self.end_any_overdue(page):
+            page = as_attempts(self.paginate_queryset(queryset))
+        return self.get_paginated_response(attempt_rows(page, request=request, now=self.now))
 
     def get_object(self):
         return self.as_of_now(super().get_object)

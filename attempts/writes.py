@@ -1,0 +1,50 @@
+"""Conditional writes for exam day's hot path: change an attempt only if nobody changed it since it was read.
+
+A save or a heartbeat on a running attempt reads it without a lock, decides with the same rules
+(attempts.timing, the service's checks) and writes the new clock on condition that the attempt is
+still as it was read: `WHERE id = … AND state = … AND clock_checked_at = …`. Under PostgreSQL's READ
+COMMITTED an UPDATE that waits for another transaction's lock re-checks its WHERE against the row that
+transaction left, so an end (or another save) that got there first makes the write match nothing,
+and the service falls back to its locked path, which decides again. Nothing is written then.
+"""
+
+from django.db import connection
+from django.db.models import Model, Q, QuerySet
+from django.db.models.sql import UpdateQuery
+
+
+def update_if_unchanged(instance: Model, unchanged: Q, fields: list[str], *, then: Model | None = None,
+                        then_fields: tuple[str, ...] = ()) -> bool:  # fmt: skip
+    """Write `fields` of `instance` where its row still matches `unchanged`; then, only if it did,
+    `then_fields` of `then`. True when both were written, False when the row had changed (and
+    nothing was written).
+
+    On PostgreSQL the two UPDATEs are one statement (a data-modifying WITH), one round trip; elsewhere two,
+    in the caller's transaction.
+    """
+    model = type(instance)
+    guarded = _update(model.objects.filter(pk=instance.pk).filter(unchanged), instance, fields)
+    if then is None:
+        return _execute(guarded) == 1
+    following = _update(type(then).objects.filter(pk=then.pk), then, then_fields)
+    if connection.vendor != "postgresql":
+        return _execute(guarded) == 1 and _execute(following) == 1
+    (guarded_sql, guarded_params), (following_sql, following_params) = guarded, following
+    sql = f"WITH guarded AS ({guarded_sql} RETURNING 1) {following_sql} AND EXISTS (SELECT 1 FROM guarded)"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*guarded_params, *following_params))
+        return cursor.rowcount == 1
+
+
+def _update(queryset: QuerySet, instance: Model, fields) -> tuple[str, tuple]:
+    """The SQL and parameters of `queryset.update(<fields of instance>)`, without running it."""
+    query = queryset.query.chain(UpdateQuery)
+    query.add_update_values({field: getattr(instance, field) for field in fields})
+    return query.get_compiler(queryset.db).as_sql()
+
+
+def _execute(statement: tuple[str, tuple]) -> int:
+    sql, params = statement
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount

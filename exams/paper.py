@@ -1,0 +1,87 @@
+"""An exam's paper (its questions as students read them, their choices) kept in the cache between requests.
+
+Every student of an exam reads the same questions: on exam day thousands of requests a minute would
+otherwise read the same rows and build the same objects. A part of the paper is built once and kept in
+Django's cache (Redis in production, so every app server shares it; local memory on the embedded
+default) under the exam's *stamp*, a random token that any change of the exam's content replaces
+(exams/signals.py, after the change commits). A reader that read the old stamp may still write what it
+built under the old key, but nobody reads that key again: the next reader sees the new stamp and builds
+afresh. What is cached is only ever shown or used to refuse a malformed answer early; scores are always
+computed from the database (attempts.services._score), so a stale paper can never score an answer.
+"""
+
+import secrets
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from django.core.cache import cache
+from django.db import transaction
+
+# A day: a paper nobody reads leaves the cache; one in use is rebuilt at most daily.
+PAPER_SECONDS = 24 * 60 * 60
+
+
+def _stamp_key(exam_id: int) -> str:
+    return f"paper-stamp:{exam_id}"
+
+
+def paper_stamp(exam_id: int) -> str:
+    """The exam's current content stamp (a new one when the cache has none)."""
+    key = _stamp_key(exam_id)
+    stamp = cache.get(key)
+    if stamp is None:
+        cache.add(key, secrets.token_hex(8), PAPER_SECONDS)
+        stamp = cache.get(key)
+    return stamp
+
+
+def cached_part(exam_id: int, part: str, build: Callable[[], object]) -> object:
+    """The exam's `part` of the paper, built by `build()` when the cache has none for the current stamp."""
+    key = f"paper:{exam_id}:{paper_stamp(exam_id)}:{part}"
+    value = cache.get(key)
+    if value is None:
+        value = build()
+        cache.set(key, value, PAPER_SECONDS)
+    return value
+
+
+def invalidate_papers(exam_ids: Iterable[int]) -> None:
+    """Give the exams new stamps now, and again once the current transaction commits.
+
+    Now, so that the writer's own next read sees its change; again after the commit, because a
+    reader between the change and its commit builds from the old rows and would keep them under the
+    first new stamp.
+    """
+    keys = {_stamp_key(pk) for pk in exam_ids if pk is not None}
+    if keys:
+        _new_stamps(keys)
+        transaction.on_commit(lambda: _new_stamps(keys))
+
+
+def _new_stamps(keys: set[str]) -> None:
+    cache.set_many({key: secrets.token_hex(8) for key in keys}, PAPER_SECONDS)
+
+
+@dataclass(frozen=True)
+class QuestionChoices:
+    """What an answer is checked against when it is saved: the question's type and its choices' ids."""
+
+    type: str
+    choice_ids: frozenset[int]
+
+
+def paper_choices(exam_id: int) -> dict[int, QuestionChoices]:
+    """Each question of the exam by id, with its type and choice ids (cached)."""
+    return cached_part(exam_id, "choices", lambda: _choices(exam_id))
+
+
+def _choices(exam_id: int) -> dict[int, QuestionChoices]:
+    from .models import Answer, Question
+
+    questions = dict(Question.objects.filter(exam_links__exam_id=exam_id).values_list("pk", "type"))
+    ids: dict[int, set[int]] = {pk: set() for pk in questions}
+    for question_id, answer_id in Answer.objects.filter(question_id__in=questions).values_list(
+        "question_id", "pk"
+    ):
+        ids[question_id].add(answer_id)
+    return {pk: QuestionChoices(kind, frozenset(ids[pk])) for pk, kind in questions.items()}

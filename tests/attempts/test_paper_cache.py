@@ -1,0 +1,137 @@
+"""The exam's paper is cached between requests (exams/paper.py): every staff edit of what students read
+shows on the next request, and a stale paper never decides a score."""
+
+from decimal import Decimal
+
+import pytest
+
+from attempts.services import attempt_create, attempt_end
+from exams.models import Answer, ExamQuestion
+from exams.paper import paper_stamp
+from exams.services import exam_add_questions
+from tests.factories import AnswerFactory, DirectionFactory, QuestionFactory, SectionFactory, SubjectFactory
+
+from .conftest import wrong_ids
+
+
+@pytest.fixture
+def taking(student, student_client, exam_of):
+    """An attempt of a two-question exam (a single-choice and a numerical question), its paper cached."""
+    exam = exam_of("RN", mark_per_question=Decimal("4"), negative_marks=Decimal("1"))
+    attempt = attempt_create(user=student, exam=exam)
+    url = f"/api/v2.1/attempts/{attempt.pk}/questions/"
+
+    def questions() -> list[dict]:
+        response = student_client.get(url)
+        assert response.status_code == 200, response.content
+        return [item["question"] for item in response.json()["results"]]
+
+    def save(item, **answer):
+        return student_client.put(f"{url}{item.pk}/", answer, format="json")
+
+    questions()
+    items = list(attempt.items.order_by("order").select_related("question"))
+    return exam, attempt, items, questions, save
+
+
+def test_a_question_text_edit_shows_on_the_next_page(taking):
+    exam, attempt, items, questions, save = taking
+    question = items[0].question
+    question.question_html = "<p>What is 6 × 7?</p>"
+    question.save()
+    assert questions()[0]["question_html"] == "<p>What is 6 × 7?</p>"
+
+
+def test_a_choice_edit_addition_and_removal_show_and_are_answerable(taking):
+    exam, attempt, items, questions, save = taking
+    question = items[0].question
+    first = question.answers.order_by("order", "id").first()
+    first.text_html = "Forty-two"
+    first.save()
+    added = AnswerFactory(question=question, text_html="Forty-three", order=99)
+    assert questions()[0]["answers"][0]["text_html"] == "Forty-two"
+    assert questions()[0]["answers"][-1] == {"id": added.pk, "text_html": "Forty-three"}
+    # The new choice is one of the question's at once: a save of it is not refused by an old paper.
+    assert save(items[0], selected_answers=[added.pk]).status_code == 200
+
+    removed = wrong_ids(question)[-1]
+    save(items[0], selected_answers=[])
+    Answer.objects.get(pk=removed).delete()
+    assert removed not in {answer["id"] for answer in questions()[0]["answers"]}
+    response = save(items[0], selected_answers=[removed])
+    assert response.status_code == 400
+    assert response.json()["error_code"] == "invalid_choice"
+
+
+def test_the_exams_marks_direction_and_subject_show_on_the_next_page(taking):
+    exam, attempt, items, questions, save = taking
+    exam.mark_per_question = Decimal("2.50")
+    exam.save()
+    assert {q["marks"] for q in questions()} == {"2.50"}
+
+    question = items[0].question
+    question.direction, question.subject = DirectionFactory(html="<p>Read the passage.</p>"), SubjectFactory()
+    question.save()
+    assert questions()[0]["direction"] == "<p>Read the passage.</p>"
+    question.direction.html = "<p>Read the passage again.</p>"
+    question.direction.save()
+    question.subject.name = "Arithmetic"
+    question.subject.save()
+    assert (questions()[0]["direction"], questions()[0]["subject"]) == (
+        "<p>Read the passage again.</p>",
+        "Arithmetic",
+    )
+
+
+def _move_last(exam):
+    link = ExamQuestion.objects.filter(exam=exam).order_by("order").first()
+    link.order = 100
+    link.save()
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        pytest.param(lambda exam: _move_last(exam), id="question order"),
+        pytest.param(lambda exam: SectionFactory(exam=exam, name="Reasoning"), id="section added"),
+        pytest.param(lambda exam: exam.sections.first().delete(), id="section removed"),
+        pytest.param(
+            lambda exam: exam_add_questions(exam=exam, questions=[QuestionFactory(with_choices=2)]),
+            id="question added",
+        ),
+        pytest.param(
+            lambda exam: ExamQuestion.objects.filter(exam=exam).last().delete(), id="question removed"
+        ),
+        pytest.param(
+            lambda exam: setattr(exam, "published", not exam.published) or exam.save(), id="publish"
+        ),
+    ],
+)
+def test_every_kind_of_edit_gives_the_paper_a_new_stamp(taking, edit):
+    exam = taking[0]
+    before = paper_stamp(exam.pk)
+    edit(exam)
+    assert paper_stamp(exam.pk) != before
+
+
+def test_an_edit_of_another_exams_question_keeps_this_paper(taking, exam_of):
+    exam = taking[0]
+    other = exam_of("R")
+    before = paper_stamp(exam.pk)
+    question = other.questions.get()
+    question.question_html = "<p>Elsewhere</p>"
+    question.save()
+    assert paper_stamp(exam.pk) == before
+
+
+def test_a_stale_paper_never_scores_an_answer(taking):
+    exam, attempt, items, questions, save = taking
+    single = items[0].question
+    chosen = wrong_ids(single)[0]
+    assert save(items[0], selected_answers=[chosen]).status_code == 200
+    # The key changes without a signal (a bulk update): the cached paper still holds the old choices.
+    Answer.objects.filter(question=single).update(is_correct=False)
+    Answer.objects.filter(pk=chosen).update(is_correct=True)
+    ended = attempt_end(attempt=attempt)
+    # Scored from the database: the choice is right now (+4); the numerical question was not answered.
+    assert (ended.correct_count, ended.score) == (1, Decimal("4.00"))
