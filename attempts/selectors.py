@@ -5,13 +5,37 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Sum
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    prefetch_related_objects,
+)
+from django.db.models.functions import Coalesce
 
 from exams.choices import QuestionType
-from exams.models import Answer, Exam, ExamQuestion, Section, Subject
+from exams.models import (
+    DEFAULT_LANGUAGE_CODE,
+    Answer,
+    AnswerTranslation,
+    Exam,
+    ExamLanguage,
+    ExamQuestion,
+    QuestionTranslation,
+    Section,
+    Subject,
+)
 from exams.selectors import (
     exams_opened_by,
     exams_visible_to,
+    paper_languages,
     require_access_code_of,
     require_known,
     require_visible,
@@ -69,13 +93,23 @@ def with_user_counts(queryset: QuerySet[Exam], *, user) -> QuerySet[Exam]:
     )
 
 
+def with_languages(queryset: QuerySet[Exam]) -> QuerySet[Exam]:
+    """Attach each exam's printed languages (`paper_languages`): one more query a page, whatever its
+    length."""
+    return queryset.prefetch_related(languages_prefetch())
+
+
+def languages_prefetch() -> Prefetch:
+    return Prefetch("exam_languages", queryset=paper_languages(), to_attr="paper_languages")
+
+
 def exam_list(*, user) -> QuerySet[Exam]:
-    return with_user_counts(exams_visible_to(user), user=user)
+    return with_languages(with_user_counts(exams_visible_to(user), user=user))
 
 
 def access_code_exam_list(*, user, code: str) -> QuerySet[Exam]:
     """The published exams `code` opens, printed as the user's exam list (404 for an unknown code)."""
-    return with_user_counts(exams_opened_by(code), user=user)
+    return with_languages(with_user_counts(exams_opened_by(code), user=user))
 
 
 def exams_in_user_state(queryset: QuerySet[Exam], *, state: str, user, now: datetime) -> QuerySet[Exam]:
@@ -101,7 +135,7 @@ def exam_for_user(*, user, slug: str, access_code: str | None = None) -> Exam:
     limited to batches the user is not in. With `access_code` (a POST to attempts_url), 403
     wrong_access_code unless it is one of the exam's codes; a right one opens it whatever its batches.
     """
-    exams = with_user_counts(Exam.objects.filter(slug=slug), user=user)
+    exams = with_languages(with_user_counts(Exam.objects.filter(slug=slug), user=user))
     exam = require_known(with_visibility(exams, user, access_code=access_code).first(), user)
     if access_code is not None:
         require_access_code_of(exam, access_code)
@@ -115,7 +149,7 @@ def with_exam(queryset: QuerySet[Attempt], *, user) -> QuerySet[Attempt]:
     exam is unpublished or moved to another batch.
     """
     return queryset.prefetch_related(
-        Prefetch("exam", queryset=with_user_counts(Exam.objects.all(), user=user))
+        Prefetch("exam", queryset=with_languages(with_user_counts(Exam.objects.all(), user=user)))
     )
 
 
@@ -318,9 +352,15 @@ def attempt_readable_by(*, user, pk: int) -> Attempt:
     """The attempt a request on its items reads: the user's own or (reads_every_attempt) anyone's.
 
     One plain query with the exam: the items, the review and the actions print no rank, so they
-    skip the standing annotations of attempt_detail.
+    skip the standing annotations of attempt_detail. It counts the exam's languages, so that the
+    items of a monolingual paper (the most) skip the translations' queries (student_items).
     """
-    return _readable_by(user, Attempt.objects.select_related("exam").filter(pk=pk).first())
+    attempts = Attempt.objects.select_related("exam").annotate(exam_language_count=_exam_language_count())
+    return _readable_by(user, attempts.filter(pk=pk).first())
+
+
+def _exam_language_count() -> Subquery:
+    return subquery_count(ExamLanguage.objects.filter(exam=OuterRef("exam_id")))
 
 
 def require_taker(attempt: Attempt, *, user) -> Attempt:
@@ -341,7 +381,7 @@ def attempt_detail(*, user, pk: int) -> Attempt:
 
 
 # An exam's columns the student API prints besides its own (with_user_counts), read beside an attempt.
-EXAM_COUNTS = ("number_of_questions", "attempts_count", "paused_attempts_count")
+EXAM_COUNTS = ("number_of_questions", "attempts_count", "paused_attempts_count", "language_count")
 
 
 def with_exam_counts(attempts: QuerySet[Attempt]) -> QuerySet[Attempt]:
@@ -352,7 +392,12 @@ def with_exam_counts(attempts: QuerySet[Attempt]) -> QuerySet[Attempt]:
         exam_number_of_questions=subquery_count(ExamQuestion.objects.filter(exam=OuterRef("exam_id"))),
         exam_attempts_count=subquery_count(own),
         exam_paused_attempts_count=subquery_count(own.filter(state__in=OPEN_STATES)),
+        exam_language_count=_language_count("exam_id"),
     )
+
+
+def _language_count(exam: str = "pk"):
+    return subquery_count(ExamLanguage.objects.filter(exam=OuterRef(exam)))
 
 
 def open_attempt_detail(attempt: Attempt, *, user) -> Attempt:
@@ -361,7 +406,8 @@ def open_attempt_detail(attempt: Attempt, *, user) -> Attempt:
 
     An open attempt has no standing (rank "NA", percentile 0: standing() never reads the tallies for
     it), so only its exam's per-user counts (unless it was read with_exam_counts) and its sections
-    are read. `user` is the one taking it.
+    are read. A bilingual exam's languages are one query more; a monolingual exam (the most) prints
+    none and skips it. `user` is the one taking it.
     """
     if attempt.is_completed:
         raise ValueError("A completed attempt prints its standing: read it with attempt_detail.")
@@ -370,7 +416,12 @@ def open_attempt_detail(attempt: Attempt, *, user) -> Attempt:
         for name in EXAM_COUNTS:
             setattr(exam, name, getattr(attempt, f"exam_{name}"))
     else:
-        exam = with_user_counts(Exam.objects.filter(pk=attempt.exam_id), user=user).get()
+        exams = with_user_counts(Exam.objects.filter(pk=attempt.exam_id), user=user)
+        exam = exams.annotate(language_count=_language_count()).get()
+    if exam.language_count >= 2:
+        prefetch_related_objects([exam], languages_prefetch())
+    else:
+        exam.paper_languages = []
     attempt.exam, attempt.user = exam, user
     # with_standing's count of the user's attempts of the exam: the exam's attempts_count for this user.
     attempt.user_attempts_count = exam.attempts_count
@@ -385,6 +436,41 @@ def attempt_items(attempt: Attempt) -> QuerySet[AttemptItem]:
         .select_related("question__direction", "question__subject")
         .prefetch_related(Prefetch("question__answers", queryset=Answer.objects.order_by("order", "id")))
     )
+
+
+def student_items(attempt: Attempt) -> QuerySet[AttemptItem]:
+    """attempt_items with each question's translations into the exam's languages (`exam_translations`,
+    in the exam's language order), for an attempt read by attempt_readable_by.
+
+    A paper is bilingual when its exam lists two or more languages: then two more queries a page (the
+    translations with their passages, their choices' texts). A monolingual paper prints no translation
+    and runs neither.
+    """
+    return attempt_items(attempt).prefetch_related(
+        exam_translations(
+            attempt.exam_id, bilingual=attempt.exam_language_count >= 2, path="question__translations"
+        )
+    )
+
+
+def exam_translations(exam_id: int, *, bilingual: bool, path: str = "translations") -> Prefetch:
+    """Prefetch (at `path`, a question's translations) into the exam's languages as `exam_translations`,
+    in the exam's language order. A translation into a language the exam no longer lists is not
+    printed, nor one into the question's own language; a monolingual exam reads none."""
+    if not bilingual:
+        translations = QuestionTranslation.objects.none()
+    else:
+        listed = ExamLanguage.objects.filter(exam_id=exam_id, language_id=OuterRef("language_id"))
+        own_language = Coalesce(F("question__language_id"), Value(DEFAULT_LANGUAGE_CODE))
+        translations = (
+            QuestionTranslation.objects.filter(Exists(listed))
+            .exclude(language_id=own_language)
+            .select_related("direction")
+            .annotate(exam_order=Subquery(listed.values("order")[:1]))
+            .order_by("exam_order", "language_id")
+            .prefetch_related(Prefetch("answers", queryset=AnswerTranslation.objects.order_by()))
+        )
+    return Prefetch(path, queryset=translations, to_attr="exam_translations")
 
 
 def attempt_questions(attempt: Attempt) -> QuerySet[AttemptItem]:
@@ -436,7 +522,7 @@ def attempt_review(attempt: Attempt) -> QuerySet[AttemptItem]:
     require_ended(attempt)
     if not attempt.exam.show_answers:
         raise errors.AnswersHidden()
-    return attempt_items(attempt)
+    return student_items(attempt)
 
 
 @dataclass(frozen=True)

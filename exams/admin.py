@@ -24,10 +24,29 @@ from testpress.resources import SpreadsheetAdminMixin
 from .choices import QuestionType
 from .errors import QuestionImageInvalid
 from .html import clean_html
-from .models import AccessCode, Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
-from .resources import QuestionResource
+from .models import (
+    AccessCode,
+    Answer,
+    Course,
+    Direction,
+    Exam,
+    ExamLanguage,
+    ExamQuestion,
+    Language,
+    Question,
+    QuestionTranslation,
+    Section,
+    Subject,
+)
+from .resources import MAX_CHOICES, QuestionResource
 from .selectors import exam_questions_in_order, exams_left_without_batches, link_subject_tree
-from .services import exam_add_questions, exam_publish, question_image_save
+from .services import (
+    exam_add_questions,
+    exam_publish,
+    question_image_save,
+    question_translation_save,
+    translated_choice_problems,
+)
 from .widgets import QuestionHtmlEditor
 
 
@@ -134,6 +153,24 @@ class SectionInline(admin.TabularInline):
     extra = 0
 
 
+@admin.register(Language)
+class LanguageAdmin(admin.ModelAdmin):
+    list_display = ["code", "title"]
+    search_fields = ["code", "title"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Questions, translations and exams refer to a language by its code.
+        return ["code"] if obj else []
+
+
+class ExamLanguageInline(admin.TabularInline):
+    model = ExamLanguage
+    fields = ["order", "language"]
+    extra = 0
+    verbose_name = "language"
+    verbose_name_plural = "Languages (two or more make a bilingual paper: the apps offer each)"
+
+
 class AccessCodeInline(admin.TabularInline):
     model = AccessCode
     extra = 0
@@ -217,7 +254,7 @@ class ExamAdmin(CountColumnsMixin, admin.ModelAdmin):
     autocomplete_fields = ["course"]
     filter_horizontal = ["batches"]
     readonly_fields = ["created", "modified"]
-    inlines = [SectionInline, ExamQuestionInline, AccessCodeInline]
+    inlines = [SectionInline, ExamQuestionInline, ExamLanguageInline, AccessCodeInline]
     fieldsets = [
         (None, {"fields": ["title", "slug", "course", "description", "published"]}),
         ("Who may take it", {"fields": ["restricted_to_batches", "batches"]}),
@@ -372,6 +409,114 @@ class AnswerInline(RichTextMixin, admin.TabularInline):
     rich_text_fields = {"text_html": "Choice"}
 
 
+def translated_choice_fields(choice_count: int) -> int:
+    """How many choice texts a translation's form offers: room for the choices staff may add beside it."""
+    return max(MAX_CHOICES, choice_count)
+
+
+class TranslationForm(forms.ModelForm):
+    """A translation with a text for each of the question's choices, in the question's choice order:
+    choice_1 is the text of the question's first choice (by its order, then as added)."""
+
+    class Meta:
+        model = QuestionTranslation
+        fields = ["language", "question_html", "direction", "explanation_html"]
+
+    def __init__(self, *args, answers: list[Answer], **kwargs):
+        super().__init__(*args, **kwargs)
+        texts = (
+            {row.answer_id: row.text_html for row in self.instance.answers.all()} if self.instance.pk else {}
+        )
+        for number in range(1, max(MAX_CHOICES, len(answers)) + 1):
+            answer = answers[number - 1] if number <= len(answers) else None
+            self.fields[f"choice_{number}"] = forms.CharField(
+                label=f"Choice {number}",
+                required=False,
+                widget=QuestionHtmlEditor,
+                initial=texts.get(answer.pk) if answer else None,
+                help_text=f"The question's “{answer.label}”." if answer else "",
+            )
+
+    @property
+    def choice_texts(self) -> list[str]:
+        names = sorted((name for name in self.fields if name.startswith("choice_")), key=lambda n: int(n[7:]))
+        return [self.cleaned_data.get(name) or "" for name in names]
+
+    def save(self, commit=True):
+        translation = super().save(commit=False)
+        if commit:
+            # The question's choices are saved by then (their inline comes first): the texts map onto them.
+            question_translation_save(translation=translation, choices=self.choice_texts)
+        return translation
+
+
+class TranslationFormSet(BaseInlineFormSet):
+    # The same request's choices inline, linked by QuestionAdmin: a translation is checked against the
+    # choices the question will have once saved, not the ones it had.
+    answer_formset = None
+
+    @cached_property
+    def saved_answers(self) -> list[Answer]:
+        return list(self.instance.answers.order_by("order", "id")) if self.instance.pk else []
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "answers": self.saved_answers}
+
+    def choice_count_after_save(self) -> int:
+        answers = self.answer_formset
+        if answers is None or not answers.is_bound:
+            return len(self.saved_answers)
+        return sum(
+            1
+            for form in answers.forms
+            if (form.instance.pk or form.has_changed()) and not answers._should_delete_form(form)
+        )
+
+    def clean(self):
+        """A translation gives each of the question's choices a text, and no more: refused otherwise,
+        naming each choice that is missing or has no choice of the question to translate."""
+        super().clean()
+        if any(form.errors for form in self.forms):
+            return
+        count = self.choice_count_after_save()
+        for form in self.forms:
+            if self._should_delete_form(form) or not (form.instance.pk or form.has_changed()):
+                continue
+            problems = translated_choice_problems(texts=form.choice_texts, choice_count=count)
+            if problems:
+                given = sum(1 for text in form.choice_texts if text.strip())
+                form.add_error(
+                    None,
+                    f"The question has {count} choice(s) and this translation {given}: give each of the "
+                    "question's choices its text in this language, and no more.",
+                )
+            for number, message in problems.items():
+                form.add_error(f"choice_{number}" if f"choice_{number}" in form.fields else None, message)
+
+
+class TranslationInline(RichTextMixin, admin.StackedInline):
+    model = QuestionTranslation
+    form = TranslationForm
+    formset = TranslationFormSet
+    extra = 0
+    autocomplete_fields = ["direction"]
+    verbose_name_plural = "Translations (the same choices, each with its text in the translation's language)"
+    rich_text_fields = {"question_html": "Question", "explanation_html": "Explanation (shown in the review)"}
+
+    def get_fieldsets(self, request, obj=None):
+        count = translated_choice_fields(obj.answers.count() if obj and obj.pk else 0)
+        choices = [f"choice_{number}" for number in range(1, count + 1)]
+        return [
+            (None, {"fields": TranslationForm.Meta.fields}),
+            ("Choices, in the question's order", {"fields": choices}),
+        ]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        # The choice fields are the form's own (TranslationForm), not the model's.
+        kwargs["fields"] = TranslationForm.Meta.fields
+        return super().get_formset(request, obj, **kwargs)
+
+
 @admin.register(Question)
 class QuestionAdmin(RichTextMixin, SpreadsheetAdminMixin, admin.ModelAdmin):
     resource_classes = [QuestionResource]
@@ -379,13 +524,23 @@ class QuestionAdmin(RichTextMixin, SpreadsheetAdminMixin, admin.ModelAdmin):
     list_select_related = ["subject"]
     list_filter = ["type", ("subject", SubjectPathFilter), "difficulty"]
     search_fields = ["question_html"]
-    autocomplete_fields = ["subject", "direction"]
-    inlines = [AnswerInline]
+    autocomplete_fields = ["subject", "direction", "language"]
+    inlines = [AnswerInline, TranslationInline]
     rich_text_fields = {"question_html": "Question", "explanation_html": "Explanation (shown in the review)"}
     fieldsets = [
         (
             None,
-            {"fields": ["type", "subject", "difficulty", "direction", "question_html", "explanation_html"]},
+            {
+                "fields": [
+                    "type",
+                    "subject",
+                    "difficulty",
+                    "language",
+                    "direction",
+                    "question_html",
+                    "explanation_html",
+                ]
+            },
         ),
         (
             "Marks (used when the exam has variable marks per question)",
@@ -400,6 +555,15 @@ class QuestionAdmin(RichTextMixin, SpreadsheetAdminMixin, admin.ModelAdmin):
 
     def subject_of(self, question):
         return question.subject
+
+    def _create_formsets(self, request, obj, change):
+        formsets, inline_instances = super()._create_formsets(request, obj, change)
+        # Django validates each inline on its own; a translation must match the choices of this save.
+        answers = next(formset for formset in formsets if isinstance(formset, AnswerFormSet))
+        for formset in formsets:
+            if isinstance(formset, TranslationFormSet):
+                formset.answer_formset = answers
+        return formsets, inline_instances
 
     def get_urls(self):
         return [

@@ -44,6 +44,35 @@ class Subject(models.Model):
         return f"{self.parent} / {self.name}" if self.parent_id else self.name
 
 
+# What a question without a language of its own is written in (printed as its `language`).
+DEFAULT_LANGUAGE_CODE = "en"
+
+
+class Language(models.Model):
+    """A language a paper may be written in. The apps match a question's translations to the exam's
+    languages by `code`, so the other tables refer to a language by its code."""
+
+    code = models.CharField(
+        max_length=16,
+        unique=True,
+        validators=[
+            RegexValidator(
+                r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$",
+                "Use a language code as the apps know it: “en”, “hi”, “pt-BR”.",
+                code="invalid_language_code",
+            )
+        ],
+        help_text="An ISO 639 code: “en”, “hi”. It cannot change once saved: translations refer to it.",
+    )
+    title = models.CharField(max_length=64, help_text="As students read it: “English”, “हिन्दी”.")
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self):
+        return f"{self.title} ({self.code})"
+
+
 class Exam(models.Model):
     title = models.CharField(max_length=255)
     slug = models.SlugField(max_length=255, unique=True)
@@ -123,6 +152,7 @@ class Exam(models.Model):
     )
     batches = models.ManyToManyField("accounts.Batch", related_name="exams", blank=True)
     questions = models.ManyToManyField("Question", through="ExamQuestion", related_name="exams")
+    languages = models.ManyToManyField(Language, through="ExamLanguage", related_name="exams", blank=True)
     created = models.DateTimeField(auto_now_add=True)
     modified = models.DateTimeField(auto_now=True)
 
@@ -255,6 +285,26 @@ class AccessCode(models.Model):
         return self.code
 
 
+class ExamLanguage(models.Model):
+    """A language the exam is offered in, in the order the apps list them.
+
+    An exam listing fewer than two is printed as monolingual: no languages and no translations.
+    """
+
+    exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="exam_languages")
+    language = models.ForeignKey(
+        Language, to_field="code", on_delete=models.PROTECT, related_name="exam_links"
+    )
+    order = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["exam", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["exam", "language"], name="language_once_per_exam")]
+
+    def __str__(self):
+        return f"{self.exam}: {self.language_id}"
+
+
 class Section(models.Model):
     exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="sections")
     order = models.PositiveSmallIntegerField(default=1)
@@ -293,6 +343,15 @@ class Question(models.Model):
     )
     difficulty = models.CharField(max_length=8, choices=Difficulty.choices, blank=True)
     explanation_html = models.TextField(blank=True)
+    language = models.ForeignKey(
+        Language,
+        to_field="code",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        help_text=f"The language this text is written in; empty: “{DEFAULT_LANGUAGE_CODE}”.",
+    )
     marks = models.DecimalField(default=Decimal("1.00"), **MARKS)
     negative_marks = models.DecimalField(default=Decimal("0.00"), **MARKS)
     numerical_answer = models.DecimalField(
@@ -323,6 +382,17 @@ class Question(models.Model):
         self.question_html = clean_html(self.question_html)
         self.explanation_html = clean_html(self.explanation_html)
         super().save(*args, **kwargs)
+
+    @property
+    def language_code(self) -> str:
+        return self.language_id or DEFAULT_LANGUAGE_CODE
+
+    def clean(self):
+        super().clean()
+        if self.pk and self.translations.filter(language_id=self.language_code).exists():
+            raise ValidationError(
+                {"language": f"This question has a translation into “{self.language_code}”: delete it first."}
+            )
 
 
 # Who keeps choice ids outside a foreign key (the attempts app's saved answers), so that the database
@@ -417,3 +487,64 @@ class ExamQuestion(models.Model):
 
     def __str__(self):
         return f"{self.exam} #{self.order}"
+
+
+class QuestionTranslation(models.Model):
+    """The question in another language: the same question, choices and choice ids, its own text.
+
+    Each of the question's choices has its text here (AnswerTranslation), so an answer chosen while
+    reading either language is the same Answer. The choices are written with
+    exams.services.question_translation_save, which refuses a set that differs from the question's.
+    """
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="translations")
+    language = models.ForeignKey(Language, to_field="code", on_delete=models.PROTECT, related_name="+")
+    question_html = models.TextField()
+    # The passage in this language, shared by the translations of the questions that share it; none:
+    # the apps show the question's own.
+    direction = models.ForeignKey(
+        Direction, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    explanation_html = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["question", "language"]
+        constraints = [
+            models.UniqueConstraint(fields=["question", "language"], name="one_translation_per_language")
+        ]
+
+    def __str__(self):
+        return f"Q{self.question_id} in {self.language_id}"
+
+    def save(self, *args, **kwargs):
+        self.question_html = clean_html(self.question_html)
+        self.explanation_html = clean_html(self.explanation_html)
+        super().save(*args, **kwargs)
+
+    def clean(self):
+        super().clean()
+        if self.language_id and self.question_id and self.language_id == self.question.language_code:
+            raise ValidationError({"language": "This is the question's own language: choose another."})
+
+
+class AnswerTranslation(models.Model):
+    """One choice's text in a translation's language; the choice itself (its id, is_correct) is shared."""
+
+    translation = models.ForeignKey(QuestionTranslation, on_delete=models.CASCADE, related_name="answers")
+    answer = models.ForeignKey(Answer, on_delete=models.CASCADE, related_name="translations")
+    text_html = models.TextField()
+
+    class Meta:
+        ordering = ["translation", "answer__order", "answer_id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["translation", "answer"], name="one_text_per_choice_and_translation"
+            )
+        ]
+
+    def __str__(self):
+        return html_to_text(self.text_html, 60) or f"#{self.answer_id}"
+
+    def save(self, *args, **kwargs):
+        self.text_html = clean_html(self.text_html)
+        super().save(*args, **kwargs)

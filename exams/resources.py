@@ -3,25 +3,34 @@
 Columns: id (blank for a new question), type (R, C, N, E), question_html, subject ("Physics / Optics",
 or a name found anywhere in the tree; created when missing), difficulty, marks, negative_marks,
 explanation_html, numerical_answer, numerical_tolerance, choice_1 … choice_6 and correct, the numbers
-of the correct choices ("1" for R; "1, 3" for C). The export writes the same columns, so an exported
-file imports back unchanged.
+of the correct choices ("1" for R; "1, 3" for C), and language, the code of the language the question
+is written in (blank: the default). Then a column group per language staff have added, the question
+in that language: question_html_hi, explanation_html_hi, choice_1_hi … choice_6_hi (the texts of the
+question's own choices, in their order); a blank group is no translation. The export writes the same
+columns, so an exported file imports back unchanged.
 """
 
 import re
+from functools import partial
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from import_export.fields import Field
+from import_export.widgets import ForeignKeyWidget
 
 from testpress.resources import AllOrNothingResource, cell_text
 
 from .choices import QuestionType
-from .models import Answer, Question, Subject
+from .models import Answer, Language, Question, QuestionTranslation, Subject
 from .selectors import link_subject_tree
+from .services import question_translation_save, translated_choice_problems
 
 MAX_CHOICES = 6
 CHOICE_COLUMNS = [f"choice_{number}" for number in range(1, MAX_CHOICES + 1)]
 CHOICE_TYPES = (QuestionType.SINGLE, QuestionType.MULTIPLE)
 SUBJECT_SEPARATOR = " / "
+# A language's column group: these columns with "_<code>" after them.
+TRANSLATED_COLUMNS = ["question_html", "explanation_html", *CHOICE_COLUMNS]
+TRANSLATED_COLUMN = re.compile(rf"^(?:{'|'.join(TRANSLATED_COLUMNS)})_(?P<code>.+)$")
 
 
 def choices_in_row(row) -> list[tuple[str, bool]] | None:
@@ -94,6 +103,27 @@ def _choice_field(number: int) -> Field:
     return Field(column_name=f"choice_{number}", dehydrate_method=text)
 
 
+def translation_in_row(row, code: str, *, choice_count: int) -> tuple[str, str, list[str]] | None:
+    """The row's question in `code` as (question_html, explanation_html, choice texts); None when its
+    group is blank (no translation). ValidationError keyed by column when it does not translate the
+    question's `choice_count` choices one for one, or has choices but no question."""
+    cells = {column: cell_text(row.get(f"{column}_{code}")) for column in TRANSLATED_COLUMNS}
+    if not any(cells.values()):
+        return None
+    choices = [cells[column] for column in CHOICE_COLUMNS]
+    errors = {
+        f"choice_{number}_{code}": message
+        for number, message in translated_choice_problems(texts=choices, choice_count=choice_count).items()
+    }
+    if not cells["question_html"]:
+        errors[f"question_html_{code}"] = (
+            f"Give the question in “{code}”, or leave its “{code}” columns blank."
+        )
+    if errors:
+        raise ValidationError(errors)
+    return cells["question_html"], cells["explanation_html"], choices[:choice_count]
+
+
 class QuestionResource(AllOrNothingResource):
     subject = Field(column_name="subject")
     choice_1 = _choice_field(1)
@@ -103,6 +133,9 @@ class QuestionResource(AllOrNothingResource):
     choice_5 = _choice_field(5)
     choice_6 = _choice_field(6)
     correct = Field(column_name="correct")
+    language = Field(
+        attribute="language", column_name="language", widget=ForeignKeyWidget(Language, field="code")
+    )
 
     class Meta:
         model = Question
@@ -119,16 +152,41 @@ class QuestionResource(AllOrNothingResource):
             "numerical_tolerance",
             *CHOICE_COLUMNS,
             "correct",
+            "language",
         ]
         import_id_fields = ["id"]
         # The model's validation names an unknown type or difficulty, a negative mark.
         clean_model_instances = True
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        # Headers are read lower-cased, so a group's columns are named by the lower-cased code.
+        self.language_codes = {code.lower(): code for code in Language.objects.values_list("code", flat=True)}
+        for suffix, code in self.language_codes.items():
+            for column in TRANSLATED_COLUMNS:
+                name = f"{column}_{suffix}"
+                self.fields[name] = Field(
+                    column_name=name, dehydrate_method=partial(translated_cell, column, code)
+                )
 
     def before_import(self, dataset, **kwargs):
         super().before_import(dataset, **kwargs)
         # A file of new questions may leave the id column out.
         if "id" not in dataset.headers:
             dataset.insert_col(0, [""] * dataset.height, header="id")
+        unknown = sorted(
+            {
+                match["code"]
+                for header in dataset.headers
+                if (match := TRANSLATED_COLUMN.match(header)) and match["code"] not in self.language_codes
+            }
+        )
+        if unknown:
+            # Its columns would be skipped without a word, and the translations they hold lost.
+            names = "”, “".join(unknown)
+            raise ValueError(
+                f"There is no language “{names}”: add it under Languages, or remove its columns."
+            )
 
     def before_import_row(self, row, **kwargs):
         super().before_import_row(row, **kwargs)
@@ -139,6 +197,12 @@ class QuestionResource(AllOrNothingResource):
             row["type"] = cell_text(row["type"]).upper()
         if "difficulty" in row:
             row["difficulty"] = cell_text(row["difficulty"]).lower()
+        if row.get("language") and row["language"].lower() not in self.language_codes:
+            raise ValidationError(
+                {"language": f"There is no language “{row['language']}”: add it under Languages."}
+            )
+        if row.get("language"):
+            row["language"] = self.language_codes[row["language"].lower()]
 
     def after_init_instance(self, instance, new, row, **kwargs):
         if new and row["id"]:
@@ -164,8 +228,45 @@ class QuestionResource(AllOrNothingResource):
         else:
             for column, message in self._chosen_choices_left_out(instance, choices).items():
                 errors.setdefault(column, []).append(message)
+            for column, message in self._translation_problems(instance, row, choices).items():
+                errors.setdefault(column, []).append(message)
         if errors:
             raise ValidationError(errors)
+
+    def _groups_in_row(self, row) -> list[str]:
+        """The language codes whose column group the file has (lower-cased, as its headers)."""
+        return [suffix for suffix in self.language_codes if f"question_html_{suffix}" in row]
+
+    def _translation_problems(self, question, row, choices) -> dict[str, str]:
+        """Each language group of the row checked against the choices the question will have; and a
+        change in how many choices it has refused while it has translations the file does not carry."""
+        saved = list(question.answers.all()) if question.pk else []
+        count = len(saved) if choices is None else len(choices)
+        own = (question.language_id or "").lower() or None
+        errors = {}
+        groups = self._groups_in_row(row)
+        for suffix in groups:
+            try:
+                translated = translation_in_row(row, suffix, choice_count=count)
+            except ValidationError as exc:
+                errors.update({column: " ".join(messages) for column, messages in exc.message_dict.items()})
+                continue
+            if translated and suffix == own:
+                errors[f"question_html_{suffix}"] = (
+                    "This is the question's own language (its language column)."
+                )
+        if question.pk and count != len(saved):
+            missing = [
+                code
+                for code in question.translations.values_list("language_id", flat=True)
+                if code.lower() not in groups
+            ]
+            if missing:
+                errors[NON_FIELD_ERRORS] = (
+                    f"The question has translations ({', '.join(missing)}) that this file does not carry: "
+                    "add their columns, so that each gives the new choices their text too."
+                )
+        return errors
 
     def save_instance(self, instance, is_create, row, **kwargs):
         if "subject" in row:
@@ -174,6 +275,24 @@ class QuestionResource(AllOrNothingResource):
         choices = choices_in_row({**row, "type": instance.type})
         if choices is not None:
             self._replace_choices(instance, choices)
+        self._save_translations(instance, row)
+
+    def _save_translations(self, question, row) -> None:
+        """Write each language group of the row onto the question's (just saved) choices; a blank group
+        deletes that translation."""
+        existing = {translation.language_id: translation for translation in question.translations.all()}
+        count = question.answers.count()
+        for suffix in self._groups_in_row(row):
+            code = self.language_codes[suffix]
+            translated = translation_in_row(row, suffix, choice_count=count)
+            translation = existing.get(code)
+            if translated is None:
+                if translation is not None:
+                    translation.delete()
+                continue
+            translation = translation or QuestionTranslation(question=question, language_id=code)
+            translation.question_html, translation.explanation_html, choices = translated
+            question_translation_save(translation=translation, choices=choices)
 
     @staticmethod
     def _chosen_choices_left_out(question, choices) -> dict[str, str]:
@@ -212,7 +331,7 @@ class QuestionResource(AllOrNothingResource):
         self._subject_paths = {pk: str(subject) for pk, subject in link_subject_tree([]).items()}
 
     def filter_export(self, queryset, **kwargs):
-        return queryset.prefetch_related("answers")
+        return queryset.prefetch_related("answers", "translations__answers")
 
     def dehydrate_subject(self, question):
         if question.subject_id is None:
@@ -222,3 +341,16 @@ class QuestionResource(AllOrNothingResource):
 
     def dehydrate_correct(self, question):
         return ", ".join(str(n) for n, answer in enumerate(question.answers.all(), 1) if answer.is_correct)
+
+
+def translated_cell(column: str, code: str, question: Question) -> str:
+    """The export's cell of `column` in `code`'s group: blank when the question has no such translation."""
+    translation = next((t for t in question.translations.all() if t.language_id == code), None)
+    if translation is None:
+        return ""
+    if column in ("question_html", "explanation_html"):
+        return getattr(translation, column)
+    texts = {row.answer_id: row.text_html for row in translation.answers.all()}
+    answers = list(question.answers.all())
+    number = int(column.removeprefix("choice_"))
+    return texts.get(answers[number - 1].pk, "") if number <= len(answers) else ""

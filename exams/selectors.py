@@ -15,7 +15,7 @@ from accounts.models import Batch, User
 from testpress.queries import subquery_count
 
 from . import errors
-from .models import AccessCode, Exam, ExamQuestion, Subject
+from .models import AccessCode, Exam, ExamLanguage, ExamQuestion, Subject
 
 
 def sees_every_exam(user) -> bool:
@@ -107,6 +107,20 @@ def require_access_code_of(exam: Exam, code: str) -> None:
     """403 wrong_access_code when `code` is not one of the exam's codes."""
     if not AccessCode.objects.filter(exam=exam, code=code).exists():
         raise errors.WrongAccessCode()
+
+
+def paper_languages() -> QuerySet[ExamLanguage]:
+    """The languages exams are printed with, in each exam's order, with their code and title: only an
+    exam's that lists two or more (one language is a monolingual paper, printed with none). One SELECT,
+    whatever the number of exams."""
+    others = ExamLanguage.objects.filter(exam=OuterRef("exam_id")).exclude(pk=OuterRef("pk"))
+    return (
+        ExamLanguage.objects.filter(Exists(others)).select_related("language").order_by("exam", "order", "id")
+    )
+
+
+def exam_paper_languages(exam: Exam) -> QuerySet[ExamLanguage]:
+    return paper_languages().filter(exam=exam)
 
 
 def exams_left_without_batches(batch_ids: Iterable[int]) -> QuerySet[Exam]:

@@ -1,4 +1,5 @@
-"""Writes to exams that staff make from the admin: picking questions from the bank, publishing, images."""
+"""Writes to exams that staff make from the admin: picking questions from the bank, publishing, images,
+translations."""
 
 import uuid
 from collections.abc import Iterable
@@ -12,7 +13,7 @@ from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from .errors import QuestionImageInvalid
-from .models import Exam, ExamQuestion, Question, Section
+from .models import AnswerTranslation, Exam, ExamQuestion, Question, QuestionTranslation, Section
 from .paper import invalidate_papers
 
 
@@ -87,3 +88,53 @@ def question_image_save(*, file) -> str:
     file.seek(0)
     name = default_storage.save(f"questions/{timezone.now():%Y/%m}/{uuid.uuid4().hex}.{extension}", file)
     return default_storage.url(name)
+
+
+def translated_choice_problems(*, texts: list[str], choice_count: int) -> dict[int, str]:
+    """What keeps `texts` from being a translation of a question's `choice_count` choices, by choice
+    number (1-based); empty when there is one text for each choice, in the question's order.
+
+    Trailing blanks are no choices: 3 choices and texts ["a", "", "c", ""] → {2: "…blank…"};
+    texts ["a", "b"] → {3: "…missing…"}; ["a", "b", "c", "d"] → {4: "…no such choice…"}.
+    """
+    texts = [text.strip() for text in texts]
+    while texts and not texts[-1]:
+        texts.pop()
+    problems = {}
+    for number, text in enumerate(texts, 1):
+        if number > choice_count:
+            problems[number] = (
+                f"The question has {choice_count} choice(s), so there is no choice {number} to translate."
+            )
+        elif not text:
+            problems[number] = "Give this choice its text in this language too."
+    for number in range(len(texts) + 1, choice_count + 1):
+        problems[number] = (
+            f"The question has {choice_count} choices: give choice {number} its text in this language too."
+        )
+    return problems
+
+
+@transaction.atomic
+def question_translation_save(*, translation: QuestionTranslation, choices: list[str]) -> QuestionTranslation:
+    """Save `translation` with `choices`, the texts of its question's choices in their order (order, id).
+
+    The translated choices are the question's own (the same Answer rows, ids and key), so the texts must
+    match them one for one: ValidationError keyed choice_<n> otherwise, and nothing is written.
+    A choice's text is rewritten in place.
+    """
+    answers = list(translation.question.answers.order_by("order", "id"))
+    problems = translated_choice_problems(texts=choices, choice_count=len(answers))
+    if problems:
+        raise ValidationError({f"choice_{number}": [message] for number, message in problems.items()})
+    translation.full_clean()
+    translation.save()
+    existing = {row.answer_id: row for row in translation.answers.all()}
+    for answer, text in zip(answers, choices, strict=False):
+        row = existing.pop(answer.pk, None) or AnswerTranslation(translation=translation, answer=answer)
+        if row.pk is None or row.text_html != text:
+            row.text_html = text
+            row.save()
+    # Texts of choices the question no longer has.
+    AnswerTranslation.objects.filter(pk__in=[row.pk for row in existing.values()]).delete()
+    return translation

@@ -11,7 +11,18 @@ from django.dispatch import receiver
 
 from accounts.models import Batch
 
-from .models import Answer, Direction, Exam, ExamQuestion, Question, Section, Subject
+from .models import (
+    Answer,
+    AnswerTranslation,
+    Direction,
+    Exam,
+    ExamLanguage,
+    ExamQuestion,
+    Question,
+    QuestionTranslation,
+    Section,
+    Subject,
+)
 from .paper import invalidate_papers
 
 
@@ -68,3 +79,20 @@ def new_paper_for_direction(sender, instance, **kwargs):
 @receiver(post_save, sender=Subject)
 def new_paper_for_subject(sender, instance, **kwargs):
     invalidate_papers(_exams_of_questions(Question.objects.filter(subject=instance).values("pk")))
+
+
+@receiver([post_save, post_delete], sender=ExamLanguage)
+def new_paper_for_exam_language(sender, instance, **kwargs):
+    # Which translations print follows the exam's languages.
+    invalidate_papers([instance.exam_id])
+
+
+@receiver([post_save, post_delete], sender=QuestionTranslation)
+def new_paper_for_translation(sender, instance, **kwargs):
+    invalidate_papers(_exams_of_questions([instance.question_id]))
+
+
+@receiver([post_save, post_delete], sender=AnswerTranslation)
+def new_paper_for_choice_translation(sender, instance, **kwargs):
+    question_id = QuestionTranslation.objects.filter(pk=instance.translation_id).values("question_id")
+    invalidate_papers(_exams_of_questions(question_id))

@@ -12,7 +12,21 @@ from attempts.choices import AttemptState
 from attempts.models import Attempt, AttemptItem
 from attempts.tallies import tally_key, tally_move
 from exams.choices import QuestionType
-from exams.models import AccessCode, Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
+from exams.models import (
+    AccessCode,
+    Answer,
+    Course,
+    Direction,
+    Exam,
+    ExamLanguage,
+    ExamQuestion,
+    Language,
+    Question,
+    QuestionTranslation,
+    Section,
+    Subject,
+)
+from exams.services import question_translation_save
 
 
 class BatchFactory(factory.django.DjangoModelFactory):
@@ -218,3 +232,46 @@ class AttemptItemFactory(factory.django.DjangoModelFactory):
     attempt = factory.SubFactory(AttemptFactory)
     question = factory.SubFactory(QuestionFactory, with_choices=4)
     order = factory.Sequence(lambda n: n)
+
+
+class LanguageFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Language
+        django_get_or_create = ("code",)
+
+    code = "en"
+    title = "English"
+
+
+def language(code: str) -> Language:
+    """English and Hindi by their titles, other codes titled by their code."""
+    titles = {"en": "English", "hi": "हिन्दी"}
+    return LanguageFactory(code=code, title=titles.get(code, code.upper()))
+
+
+def offer_in(exam: Exam, *codes: str) -> list[ExamLanguage]:
+    """List these languages on the exam, in this order, after those it lists already."""
+    start = exam.exam_languages.count()
+    return [
+        ExamLanguage.objects.create(exam=exam, language=language(code), order=start + i)
+        for i, code in enumerate(codes)
+    ]
+
+
+def translate(
+    question: Question, code: str = "hi", *, direction=None, choices=None, **fields
+) -> QuestionTranslation:
+    """`question` in `code`, through the service: "<p>[hi] question 7</p>", "<p>[hi] choice 12</p>"
+    (its id) unless given."""
+    translation = QuestionTranslation(
+        question=question,
+        language=language(code),
+        question_html=fields.pop("question_html", f"<p>[{code}] question {question.pk}</p>"),
+        explanation_html=fields.pop("explanation_html", f"<p>[{code}] explanation</p>"),
+        direction=direction,
+    )
+    if choices is None:
+        choices = [
+            f"<p>[{code}] {answer.text_html}</p>" for answer in question.answers.order_by("order", "id")
+        ]
+    return question_translation_save(translation=translation, choices=choices)

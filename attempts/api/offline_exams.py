@@ -28,8 +28,6 @@ from testpress.api.filters import MAX_ID
 from testpress.api.parsers import JSONParser
 from testpress.api.schema import responses
 
-# The language a question's text is in; the lead wires bilingual papers to the exam's languages.
-PRIMARY_LANGUAGE = "en"
 PROCESSING = "Exam answers are being processed"
 # No exam holds more questions than this; a longer list is refused before one answer of it is read.
 MAX_OFFLINE_ANSWERS = 1000
@@ -90,7 +88,7 @@ class PaperQuestionSerializer(QuestionSerializer):
 
     direction = None
     subject = None
-    language = ConstantField(PRIMARY_LANGUAGE)
+    # The question's translations are not carried yet: the paper is its own language (`language`).
     translations = ConstantField([])
 
     class Meta(QuestionSerializer.Meta):

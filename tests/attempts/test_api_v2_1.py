@@ -283,9 +283,9 @@ class TestAttemptList:
             AttemptFactory(exam=exam, user=student, completed=True, score=Decimal(2))
             AttemptFactory(exam=exam, completed=True, score=Decimal(5))
 
-        # user, overdue check, count, page, the page's exams
+        # user, overdue check, count, page, the page's exams, their languages
         assert_fixed_query_count(
-            django_assert_num_queries, student_client, ATTEMPTS, make_row=make_row, expected=5, atomic=False
+            django_assert_num_queries, student_client, ATTEMPTS, make_row=make_row, expected=6, atomic=False
         )
 
 
@@ -332,6 +332,7 @@ class TestAttemptPermissions:
 
     def test_detail_costs_a_fixed_number_of_queries(self, student, student_client, django_assert_num_queries):
         attempt = AttemptFactory(user=student, completed=True)
-        # user, attempt, its exam, its per-section counts (one more for the sections when it has items)
-        with django_assert_num_queries(request_queries(4, atomic=False)):
+        # user, attempt, its exam, its exam's languages, its per-section counts (one more for the sections
+        # when it has items)
+        with django_assert_num_queries(request_queries(5, atomic=False)):
             detail(student_client, attempt)

@@ -518,8 +518,8 @@ class TestQueryCounts:
             cold = statements(lambda: ok(student_client.get(url)))
             warm = statements(lambda: ok(student_client.get(url)))
             # user, attempt with its exam, count, items; then, only when the exam's paper is not
-            # cached, its questions (with directions and subjects) and their answers.
-            assert (len(cold), len(warm)) == (6, 4), rows
+            # cached, its language count, its questions (with directions and subjects) and their answers.
+            assert (len(cold), len(warm)) == (7, 4), rows
 
     def test_save_and_heartbeat_budgets(self, attempt, student_client):
         item = self.add_item(attempt)

@@ -25,6 +25,7 @@ from tests.factories import (
     DirectionFactory,
     ExamFactory,
     ExamQuestionFactory,
+    LanguageFactory,
     QuestionFactory,
     UserFactory,
 )
@@ -196,6 +197,14 @@ class TestThePaper:
         question.save()
         printed = student_client.get(paper_url(exam)).json()["results"]["questions"][0]
         assert (printed["marks"], printed["negative_marks"]) == ("4.00", "1.00")
+
+    def test_each_question_prints_its_own_language(self, student_client, exam_of):
+        exam = exam_of("RR", is_offline_exam=True)
+        hindi = links_of(exam)[1].question
+        hindi.language = LanguageFactory(code="hi", title="हिन्दी")
+        hindi.save()
+        printed = student_client.get(paper_url(exam)).json()["results"]["questions"]
+        assert [(q["language"], q["translations"]) for q in printed] == [("en", []), ("hi", [])]
 
     def test_costs_the_same_queries_for_one_question_and_many(
         self, django_assert_num_queries, student_client

@@ -9,7 +9,16 @@ from attempts.services import attempt_create, attempt_end
 from exams.models import Answer, ExamQuestion
 from exams.paper import paper_stamp
 from exams.services import exam_add_questions
-from tests.factories import AnswerFactory, DirectionFactory, QuestionFactory, SectionFactory, SubjectFactory
+from tests.factories import (
+    AnswerFactory,
+    DirectionFactory,
+    QuestionFactory,
+    SectionFactory,
+    SubjectFactory,
+    offer_in,
+    translate,
+)
+from tests.query_counts import statements
 
 from .conftest import wrong_ids
 
@@ -135,3 +144,32 @@ def test_a_stale_paper_never_scores_an_answer(taking):
     ended = attempt_end(attempt=attempt)
     # Scored from the database: the choice is right now (+4); the numerical question was not answered.
     assert (ended.correct_count, ended.score) == (1, Decimal("4.00"))
+
+
+def test_translations_follow_their_edits_and_the_exams_languages(taking):
+    exam, attempt, items, questions, save = taking
+    offer_in(exam, "en", "hi")
+    translation = translate(items[0].question, "hi", question_html="<p>6 × 7 कितना है?</p>")
+    assert [t["question_html"] for t in questions()[0]["translations"]] == ["<p>6 × 7 कितना है?</p>"]
+
+    translation.question_html = "<p>छह गुणा सात?</p>"
+    translation.save()
+    first_choice = translation.answers.order_by("answer__order", "answer_id").first()
+    first_choice.text_html = "<p>बयालीस</p>"
+    first_choice.save()
+    printed = questions()[0]["translations"][0]
+    assert printed["question_html"] == "<p>छह गुणा सात?</p>"
+    assert "<p>बयालीस</p>" in {choice["text_html"] for choice in printed["answers"]}
+
+    exam.exam_languages.filter(language_id="hi").delete()
+    assert questions()[0]["translations"] == []
+
+
+def test_a_bilingual_page_from_the_cached_paper_reads_no_translation(taking):
+    exam, attempt, items, questions, save = taking
+    offer_in(exam, "en", "hi")
+    for item in items:
+        translate(item.question, "hi")
+    assert all(question["translations"] for question in questions())  # the paper built again, cached
+    # user, attempt with its exam, count, items: the translations come with the paper.
+    assert len(statements(questions)) == 4

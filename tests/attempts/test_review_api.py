@@ -44,6 +44,8 @@ REVIEW_QUESTION_KEYS = {
     "type",
     "marks",
     "negative_marks",
+    "language",
+    "translations",
 }
 SUBJECT_KEYS = {"id", "name", "total", "correct", "unanswered", "incorrect", "parent", "leaf", "score"}
 
@@ -128,6 +130,9 @@ class TestReviewDisclosesEverything:
             "type": "R",
             "marks": "4.00",
             "negative_marks": "1.00",
+            # A monolingual paper: the question in its default language, no translation.
+            "language": "en",
+            "translations": [],
         }
         assert [(c["id"], c["is_correct"]) for c in first["question"]["answers"]] == [
             (a.pk, a.is_correct) for a in stored.answers.all()

@@ -216,3 +216,24 @@ def test_testpress_can_download_the_offline_paper_and_submit_answers(
     assert response.status_code == 202
     attempts = client.get(exam["attempts_url"]).json()["results"]
     assert [a["state"] for a in attempts] == ["Completed"]
+
+
+def test_testpress_can_take_the_bilingual_exam_answering_in_hindi(demo, client_for):
+    client = client_for(User.objects.get(username="testpress"))
+    available = client.get("/api/v2.1/exams/available/?per_page=100").json()["results"]
+    [exam] = [exam for exam in available if exam["slug"] == "general-awareness-english-hindi"]
+    assert [(row["code"], row["title"]) for row in exam["languages"]] == [("en", "English"), ("hi", "हिन्दी")]
+    attempt = client.post(exam["attempts_url"]).json()
+    items = client.get(attempt["questions_url"]).json()["results"]
+    assert len(items) == 5
+    for item in items:
+        [hindi] = item["question"]["translations"]
+        assert (item["question"]["language"], hindi["language"]) == ("en", "hi")
+        assert [a["id"] for a in hindi["answers"]] == [a["id"] for a in item["question"]["answers"]]
+    capital = items[2]["question"]["translations"][0]
+    assert capital["question_html"] == "<p>भारत की राजधानी कौन-सा शहर है?</p>"
+    # नई दिल्ली, chosen in Hindi, is the right answer.
+    [new_delhi] = [a["id"] for a in capital["answers"] if a["text_html"] == "नई दिल्ली"]
+    assert client.put(items[2]["url"], {"selected_answers": [new_delhi]}, format="json").status_code == 200
+    ended = client.put(f"{attempt['url']}end/").json()
+    assert (ended["correct_count"], ended["unanswered_count"]) == (1, 4)

@@ -90,8 +90,9 @@ class TestAccessCodeExams:
     def test_the_list_costs_the_exam_lists_queries_and_one_more(
         self, student_client, batch_exam, django_assert_num_queries
     ):
-        # The exam list's 3 (its bench row), and whether the code exists at all (404 otherwise).
-        with django_assert_num_queries(request_queries(4)):
+        # The exam list's 4 (its bench row's 3 and the exams' languages), and whether the code exists at
+        # all (404 otherwise).
+        with django_assert_num_queries(request_queries(5)):
             assert student_client.get("/api/v2.1/access_codes/JEE-2025/exams/").status_code == 200
 
 

@@ -41,6 +41,10 @@ def test_a_question_its_explanation_and_each_choice_row_are_written_in_the_edito
         "answers-1-text_html",
         # The row "Add another Answer" copies: the editor starts on it once added.
         "answers-__prefix__-text_html",
+        # And the translation "Add another" copies: its question, explanation and a text per choice.
+        "translations-__prefix__-question_html",
+        "translations-__prefix__-explanation_html",
+        *(f"translations-__prefix__-choice_{number}" for number in range(1, 7)),
     }
     assert ">Question:</label>" in page and ">Explanation (shown in the review):</label>" in page
 

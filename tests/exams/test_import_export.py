@@ -34,6 +34,7 @@ HEADERS = [
     "choice_5",
     "choice_6",
     "correct",
+    "language",
 ]
 
 

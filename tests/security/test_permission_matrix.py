@@ -122,6 +122,10 @@ EXPECTED = {
     "api/{version}/attempts/{pk}/review/subjects/": Entry(
         {"GET": OWNER_OR_STAFF_READ}, attempt_of("completed"), "PUT"
     ),
+    # Whoever may see the exam, as its detail.
+    "api/{version}/exams/{slug}/languages/": Entry(
+        {"GET": ANY_USER}, lambda w: {"slug": w.open_exam.slug}, "POST"
+    ),
     "api/{version}/access_codes/{code}/exams/": Entry(
         {"GET": ANY_USER}, lambda w: {"code": ACCESS_CODE}, "POST"
     ),

@@ -13,9 +13,9 @@ from rest_framework.reverse import reverse
 
 from attempts.disclosure import shown_to_student
 from attempts.models import Attempt, AttemptItem
-from attempts.selectors import NOT_RANKED, SectionStats, Standing, SubjectStats, standing
+from attempts.selectors import NOT_RANKED, SectionStats, Standing, SubjectStats, exam_translations, standing
 from attempts.timing import remaining_time_at, time_taken_at
-from exams.models import Answer, Exam, Question
+from exams.models import Answer, Exam, ExamLanguage, Question, QuestionTranslation
 from exams.paper import cached_part
 from testpress.api.fields import (
     BoundedListField,
@@ -30,6 +30,19 @@ from testpress.api.filters import MAX_ID
 
 # The versions whose clients read max_retakes=null as "unlimited"; later ones need -1.
 NULL_UNLIMITED_RETAKES_VERSIONS = {"v2.1"}
+
+
+class ExamLanguageSerializer(serializers.ModelSerializer):
+    """A language the exam is offered in; `id` is the exam's link to it (one per exam and language)."""
+
+    code = serializers.CharField(source="language.code", read_only=True)
+    title = serializers.CharField(source="language.title", read_only=True)
+    exam_id = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = ExamLanguage
+        fields = ["id", "code", "title", "exam_id"]
+        read_only_fields = fields
 
 
 class ExamSerializer(serializers.ModelSerializer):
@@ -47,8 +60,8 @@ class ExamSerializer(serializers.ModelSerializer):
     comments_count = ConstantField(0)
     attempts_count = serializers.IntegerField(read_only=True)
     paused_attempts_count = serializers.IntegerField(read_only=True)
-    # Exams are in one language; the clients only need the key.
-    languages = ConstantField([])
+    # The selectors attach paper_languages: empty for an exam in one language.
+    languages = ExamLanguageSerializer(source="paper_languages", many=True, read_only=True)
 
     class Meta:
         model = Exam
@@ -378,19 +391,13 @@ class DisclosedChoiceSerializer(ChoiceSerializer):
         read_only_fields = fields
 
 
-class QuestionSerializer(serializers.ModelSerializer):
-    """A question as this attempt's exam values it; never says which choice is right."""
+# A question's own fields in the order the items print them, and the review's (with the explanation).
+QUESTION_FIELDS = ["question_html", "direction", "answers", "subject", "type", "marks", "negative_marks"]
+REVIEW_QUESTION_FIELDS = [*QUESTION_FIELDS[:4], "explanation_html", *QUESTION_FIELDS[4:]]
 
-    direction = serializers.CharField(source="direction.html", default=None, read_only=True, allow_null=True)
-    answers = ChoiceSerializer(many=True, read_only=True)
-    subject = serializers.CharField(source="subject.name", default=None, read_only=True, allow_null=True)
-    marks = serializers.SerializerMethodField()
-    negative_marks = serializers.SerializerMethodField()
 
-    class Meta:
-        model = Question
-        fields = ["question_html", "direction", "answers", "subject", "type", "marks", "negative_marks"]
-        read_only_fields = fields
+class QuestionWorthMixin:
+    """What a question is worth in this attempt's exam, as marks and negative_marks print it."""
 
     def _worth(self, question: Question) -> tuple:
         return self.context["exam"].question_marks(question)
@@ -402,21 +409,85 @@ class QuestionSerializer(serializers.ModelSerializer):
         return f"{self._worth(question)[1]:.2f}"
 
 
+class TranslationSerializer(QuestionWorthMixin, serializers.ModelSerializer):
+    """The question in another language: its own text, the question's choices (same ids) in that
+    language, and what the question is (type, subject, marks)."""
+
+    language = serializers.CharField(source="language_id", read_only=True)
+    direction = serializers.SerializerMethodField()
+    answers = serializers.SerializerMethodField()
+    subject = serializers.CharField(
+        source="question.subject.name", default=None, read_only=True, allow_null=True
+    )
+    type = serializers.CharField(source="question.type", read_only=True)
+    marks = serializers.SerializerMethodField()
+    negative_marks = serializers.SerializerMethodField()
+    choice_serializer = ChoiceSerializer
+
+    class Meta:
+        model = QuestionTranslation
+        fields = ["language", *QUESTION_FIELDS]
+        read_only_fields = fields
+
+    def _worth(self, translation: QuestionTranslation) -> tuple:
+        return super()._worth(translation.question)
+
+    @extend_schema_field({"type": "string", "nullable": True})
+    def get_direction(self, translation: QuestionTranslation) -> str | None:
+        """The passage in this language; without one, the question's own (a passage is better than none)."""
+        direction = translation.direction or translation.question.direction
+        return direction.html if direction else None
+
+    @extend_schema_field(ChoiceSerializer(many=True))
+    def get_answers(self, translation: QuestionTranslation) -> list[dict]:
+        """The question's choices, in its order and with its ids, each with its text in this language
+        (the question's own text for a choice the translation lacks)."""
+        texts = {row.answer_id: row.text_html for row in translation.answers.all()}
+        choices = translation.question.answers.all()
+        return [
+            {**row, "text_html": texts.get(row["id"], row["text_html"])}
+            for row in self.choice_serializer(choices, many=True).data
+        ]
+
+
+class ReviewTranslationSerializer(TranslationSerializer):
+    choice_serializer = DisclosedChoiceSerializer
+
+    class Meta(TranslationSerializer.Meta):
+        fields = ["language", *REVIEW_QUESTION_FIELDS]
+        read_only_fields = fields
+
+    @extend_schema_field(DisclosedChoiceSerializer(many=True))
+    def get_answers(self, translation: QuestionTranslation) -> list[dict]:
+        return super().get_answers(translation)
+
+
+class QuestionSerializer(QuestionWorthMixin, serializers.ModelSerializer):
+    """A question as this attempt's exam values it; never says which choice is right.
+
+    `translations`: the question in the exam's other languages (student_items attaches them).
+    """
+
+    direction = serializers.CharField(source="direction.html", default=None, read_only=True, allow_null=True)
+    answers = ChoiceSerializer(many=True, read_only=True)
+    subject = serializers.CharField(source="subject.name", default=None, read_only=True, allow_null=True)
+    marks = serializers.SerializerMethodField()
+    negative_marks = serializers.SerializerMethodField()
+    language = serializers.CharField(source="language_code", read_only=True)
+    translations = TranslationSerializer(source="exam_translations", many=True, read_only=True)
+
+    class Meta:
+        model = Question
+        fields = [*QUESTION_FIELDS, "language", "translations"]
+        read_only_fields = fields
+
+
 class ReviewQuestionSerializer(QuestionSerializer):
     answers = DisclosedChoiceSerializer(many=True, read_only=True)
+    translations = ReviewTranslationSerializer(source="exam_translations", many=True, read_only=True)
 
     class Meta(QuestionSerializer.Meta):
-        fields = [
-            "id",
-            "question_html",
-            "direction",
-            "answers",
-            "subject",
-            "explanation_html",
-            "type",
-            "marks",
-            "negative_marks",
-        ]
+        fields = ["id", *REVIEW_QUESTION_FIELDS, "language", "translations"]
         read_only_fields = fields
 
 
@@ -505,9 +576,11 @@ def student_paper(exam: Exam, question_ids: Iterable[int]) -> dict[int, dict]:
 
 
 def _render(exam: Exam, questions) -> dict[int, dict]:
+    bilingual = ExamLanguage.objects.filter(exam=exam).count() >= 2
     questions = list(
         questions.select_related("direction", "subject").prefetch_related(
-            Prefetch("answers", queryset=Answer.objects.order_by("order", "id"))
+            Prefetch("answers", queryset=Answer.objects.order_by("order", "id")),
+            exam_translations(exam.pk, bilingual=bilingual),
         )
     )
     rendered = QuestionSerializer(questions, many=True, context={"exam": exam}).data

@@ -50,6 +50,7 @@ from .serializers import (
     AttemptItemSerializer,
     AttemptSerializer,
     ExamDetailSerializer,
+    ExamLanguageSerializer,
     ExamSerializer,
     ItemAnswerSerializer,
     ReviewItemSerializer,
@@ -68,6 +69,7 @@ EXAM_PAGE = responses({200: ExamSerializer(many=True)}, 400, 401, 404)
     available=extend_schema(responses=EXAM_PAGE),
     upcoming=extend_schema(responses=EXAM_PAGE),
     history=extend_schema(responses=EXAM_PAGE),
+    languages=extend_schema(responses=responses({200: ExamLanguageSerializer(many=True)}, 401, 403, 404)),
 )
 class ExamViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelViewSet):
     """The exams a student may see, as they see them: with their attempt counts and their attempts."""
@@ -86,6 +88,8 @@ class ExamViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelView
     @property
     def filterset_class(self):
         # /exams/available/ and its siblings carry their state in the path, not in ?state=.
+        if self.action == "languages":
+            return None
         return ExamListFilterSet if self.action == "list" else ExamFilterSet
 
     def get_serializer_class(self):
@@ -110,6 +114,15 @@ class ExamViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelView
     @action(detail=False)
     def history(self, request, *args, **kwargs):
         return self.list(request, *args, **kwargs)
+
+    @action(detail=True)
+    def languages(self, request, *args, **kwargs):
+        """The languages the exam is offered in, as its `languages` prints them (none for an exam in one
+        language), to whoever may see the exam (404 and 403 as its detail)."""
+        # Two queries: the exam (visibility) and its languages; the page is cut from that list.
+        exam = exam_for_user(user=request.user, slug=kwargs["slug"])
+        page = self.paginate_queryset(exam.paper_languages)
+        return self.get_paginated_response(ExamLanguageSerializer(page, many=True).data)
 
 
 # What an attempt's actions answer: another student's attempt (403), no such attempt (404), an ended

@@ -28,7 +28,21 @@ from accounts.models import Batch
 from attempts import services
 from attempts.models import Attempt
 from exams.choices import Difficulty, QuestionType, TemplateType
-from exams.models import AccessCode, Answer, Course, Direction, Exam, ExamQuestion, Question, Section, Subject
+from exams.models import (
+    AccessCode,
+    Answer,
+    Course,
+    Direction,
+    Exam,
+    ExamLanguage,
+    ExamQuestion,
+    Language,
+    Question,
+    QuestionTranslation,
+    Section,
+    Subject,
+)
+from exams.services import question_translation_save
 
 User = get_user_model()
 PASSWORD = "demo"
@@ -55,6 +69,8 @@ class Q:
     marks: str = "1.00"
     negative: str = "0.00"
     section: int = 0
+    # The question in Hindi: (text, choice texts in the same order, explanation).
+    hindi: tuple[str, list[str], str] | None = None
 
 
 APTITUDE = [
@@ -161,7 +177,68 @@ REASONING = [
     ),
 ]
 
+# An English/Hindi paper: each question with its Hindi translation, on the same choices.
+GENERAL_AWARENESS = [
+    Q(
+        "<p>A train covers 180 km in 3 hours. What is its average speed?</p>",
+        choices=[("50 km/h", False), ("60 km/h", True), ("65 km/h", False), ("90 km/h", False)],
+        subject="Arithmetic",
+        difficulty=Difficulty.EASY,
+        explanation="<p>180 ÷ 3 = 60 km/h.</p>",
+        hindi=(
+            "<p>एक रेलगाड़ी 3 घंटे में 180 किमी की दूरी तय करती है। उसकी औसत गति क्या है?</p>",
+            ["50 किमी/घंटा", "60 किमी/घंटा", "65 किमी/घंटा", "90 किमी/घंटा"],
+            "<p>180 ÷ 3 = 60 किमी/घंटा।</p>",
+        ),
+    ),
+    Q(
+        "<p>What is 15% of 240?</p>",
+        choices=[("24", False), ("32", False), ("36", True), ("40", False)],
+        subject="Percentages",
+        difficulty=Difficulty.EASY,
+        explanation="<p>0.15 × 240 = 36.</p>",
+        hindi=("<p>240 का 15% कितना होता है?</p>", ["24", "32", "36", "40"], "<p>0.15 × 240 = 36।</p>"),
+    ),
+    Q(
+        "<p>Which city is the capital of India?</p>",
+        choices=[("Mumbai", False), ("New Delhi", True), ("Kolkata", False), ("Chennai", False)],
+        subject="General knowledge",
+        difficulty=Difficulty.EASY,
+        explanation="<p>New Delhi is the capital of India.</p>",
+        hindi=(
+            "<p>भारत की राजधानी कौन-सा शहर है?</p>",
+            ["मुंबई", "नई दिल्ली", "कोलकाता", "चेन्नई"],
+            "<p>नई दिल्ली भारत की राजधानी है।</p>",
+        ),
+    ),
+    Q(
+        "<p>How many days are there in a leap year?</p>",
+        choices=[("364", False), ("365", False), ("366", True), ("367", False)],
+        subject="General knowledge",
+        difficulty=Difficulty.EASY,
+        explanation="<p>February has 29 days in a leap year, so the year has 366 days.</p>",
+        hindi=(
+            "<p>अधिवर्ष (लीप वर्ष) में कितने दिन होते हैं?</p>",
+            ["364", "365", "366", "367"],
+            "<p>अधिवर्ष में फ़रवरी 29 दिन की होती है, इसलिए वर्ष में 366 दिन होते हैं।</p>",
+        ),
+    ),
+    Q(
+        "<p>Which planet is known as the Red Planet?</p>",
+        choices=[("Venus", False), ("Mars", True), ("Jupiter", False), ("Saturn", False)],
+        subject="General knowledge",
+        difficulty=Difficulty.MEDIUM,
+        explanation="<p>Iron oxide on its surface makes Mars look red.</p>",
+        hindi=(
+            "<p>किस ग्रह को लाल ग्रह कहा जाता है?</p>",
+            ["शुक्र", "मंगल", "बृहस्पति", "शनि"],
+            "<p>मंगल की सतह पर लौह ऑक्साइड के कारण वह लाल दिखाई देता है।</p>",
+        ),
+    ),
+]
+
 SUBJECT_PARENTS = {
+    "General knowledge": "General awareness",
     "Arithmetic": "Quantitative aptitude",
     "Percentages": "Quantitative aptitude",
     "Number system": "Quantitative aptitude",
@@ -393,16 +470,31 @@ class Command(BaseCommand):
                 grace_duration_for_offline_submission=60,
                 description="Download it, write it offline, send the answers when you are back online.",
             ),
+            # English and Hindi: every question has its Hindi translation on the same choices.
+            "bilingual": self._exam(
+                "general-awareness-english-hindi",
+                GENERAL_AWARENESS,
+                title="General Awareness (English / हिन्दी)",
+                course=banking,
+                start_date=now - timedelta(days=1),
+                end_date=now + timedelta(days=30),
+                duration=timedelta(minutes=15),
+                languages=[("en", "English"), ("hi", "हिन्दी")],
+                description="Five questions in English and Hindi: switch language any time; answers stay.",
+            ),
         }
         # testpress (Morning batch) may open the Evening batch's exam with this code.
         AccessCode.objects.get_or_create(code=EVENING_ACCESS_CODE, defaults={"exam": exams["evening"]})
         return exams
 
-    def _exam(self, slug, questions, *, sections=("Main",), batches=(), **fields) -> Exam:
+    def _exam(self, slug, questions, *, sections=("Main",), batches=(), languages=(), **fields) -> Exam:
         exam, created = Exam.objects.get_or_create(slug=slug, defaults={**fields, "published": True})
         if not created:
             return exam
         exam.batches.set(batches)
+        for order, (code, title) in enumerate(languages):
+            language, _ = Language.objects.get_or_create(code=code, defaults={"title": title})
+            ExamLanguage.objects.create(exam=exam, language=language, order=order)
         section_rows = [
             Section.objects.create(exam=exam, order=i + 1, name=name) for i, name in enumerate(sections)
         ]
@@ -421,11 +513,18 @@ class Command(BaseCommand):
                 numerical_tolerance=Decimal(spec.tolerance),
                 numerical_answer=Decimal(spec.value) if spec.value else None,
                 direction=direction if spec.subject == "Syllogisms" else None,
+                language=Language.objects.get(code="en") if spec.hindi else None,
             )
             Answer.objects.bulk_create(
                 Answer(question=question, text_html=text, is_correct=ok, order=i)
                 for i, (text, ok) in enumerate(spec.choices)
             )
+            if spec.hindi:
+                text, choices, explanation = spec.hindi
+                translation = QuestionTranslation(
+                    question=question, language_id="hi", question_html=text, explanation_html=explanation
+                )
+                question_translation_save(translation=translation, choices=choices)
             ExamQuestion.objects.create(
                 exam=exam,
                 question=question,
