@@ -285,7 +285,8 @@ class OfflineSubmissionView(APIView):
         operation_id="offline_exam_submit",
         parameters=[EXAM_ID],
         request=OfflineSubmissionSerializer,
-        responses=responses({202: ACCEPTED}, 400, 401, 403, 404, 415),
+        # A sitting's answers (essays of 100,000 characters each) can outgrow the body limit: 413.
+        responses=responses({202: ACCEPTED}, 400, 401, 403, 404, 413, 415),
     )
     def post(self, request, pk: int):
         exam: Exam = visible_exam(user=request.user, pk=pk)

@@ -186,6 +186,9 @@ ERROR_RESPONSES = {
     403: OpenApiResponse(ErrorSerializer, "Not allowed to this user (or not now, see `error_code`)."),
     404: OpenApiResponse(ErrorSerializer, "No such object (or page)."),
     409: OpenApiResponse(ErrorSerializer, "The object's state forbids it, see `error_code`."),
+    413: OpenApiResponse(
+        ErrorSerializer, "A body over the size the server reads (DATA_UPLOAD_MAX_MEMORY_SIZE)."
+    ),
     415: OpenApiResponse(ErrorSerializer, "A body in a media type the server does not read."),
     429: OpenApiResponse(ErrorSerializer, "Too many requests; retry after `Retry-After` seconds."),
 }
