@@ -37,6 +37,27 @@ class AttemptTimeUp(AttemptCompleted):
     message = "The time for this attempt is up; it has been ended with the answers saved so far."
 
 
+class SectionNotStartable(Conflict):
+    code = "section_not_startable"
+    message = "Sections are taken in order: finish the sections before this one first."
+
+
+class SectionNotRunning(Conflict):
+    code = "section_not_running"
+    message = "This section is not running: start it first, or its time is over."
+
+
+class SectionEndNotAllowed(Forbidden):
+    code = "section_end_not_allowed"
+    message = "This exam does not let a section end before its time is up."
+    untimed_message = "This exam's sections are not timed one by one: they end with the attempt."
+
+
+class SectionNotFound(NotFound):
+    code = "section_not_found"
+    message = "This section is not part of this attempt."
+
+
 class AttemptNotCompleted(Conflict):
     code = "attempt_not_completed"
     message = "This attempt has not ended yet."

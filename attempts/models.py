@@ -33,6 +33,10 @@ class Attempt(models.Model):
     clock_checked_at = models.DateTimeField(null=True, blank=True)
     time_taken = models.DurationField(default=timedelta(0))
     completed_at = models.DateTimeField(null=True, blank=True)
+    # Taken section by section, each on its own clock (AttemptSection); fixed when the attempt is created,
+    # so the services know from this row alone whether to read the sections' clocks. The database default
+    # covers rows written around the ORM (seed_load's COPY).
+    sectionally_timed = models.BooleanField(default=False, db_default=False)
 
     total_questions = models.PositiveIntegerField(default=0)
     total_marks = models.DecimalField(max_digits=10, decimal_places=2, default=Decimal("0.00"))
@@ -126,6 +130,53 @@ class AttemptItem(models.Model):
 
     def __str__(self):
         return f"{self.attempt} · Q{self.question_id}"
+
+
+class AttemptSection(models.Model):
+    """One section of a sectionally timed attempt, on its own clock (attempts/timing.py).
+
+    Written with the attempt, one row per section holding its questions, in the exam's section order;
+    the services move it with the attempt row locked, as they move the attempt's own clock. Its
+    duration is the section's when the attempt was created: a student's clock does not change under
+    them. The attempt's time_taken is the sum of its sections'.
+    """
+
+    attempt = models.ForeignKey(Attempt, on_delete=models.CASCADE, related_name="attempt_sections")
+    # PROTECT: a section some attempt is taking cannot be deleted (the admin says which).
+    section = models.ForeignKey("exams.Section", on_delete=models.PROTECT, related_name="attempt_sections")
+    # The 0-based position the API prints: sections are taken in this order.
+    order = models.PositiveSmallIntegerField()
+    duration = models.DurationField()
+    state = models.PositiveSmallIntegerField(choices=AttemptState.choices, default=AttemptState.NOT_STARTED)
+    time_taken = models.DurationField(default=timedelta(0))
+    # As Attempt.clock_checked_at: up to when time_taken is counted; None while the clock is stopped.
+    clock_checked_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    completed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["attempt", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["attempt", "section"], name="section_once_per_attempt"),
+            models.UniqueConstraint(fields=["attempt", "order"], name="one_section_per_position"),
+        ]
+        indexes = [
+            # The sweep's running sections (services._overdue_at): a few per exam day, whatever the history.
+            models.Index(
+                fields=["attempt"], condition=Q(state=AttemptState.RUNNING), name="attemptsection_running"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.attempt} · section {self.order}"
+
+    @property
+    def is_running(self) -> bool:
+        return self.state == AttemptState.RUNNING
+
+    @property
+    def is_completed(self) -> bool:
+        return self.state == AttemptState.COMPLETED
 
 
 class ScoreTally(models.Model):

@@ -1,6 +1,7 @@
 """Reads of attempts: the student's pages, where an attempt stands among the exam's ranked ones, and
 exams as one student sees them (with their own attempts counted)."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
@@ -43,9 +44,9 @@ from exams.selectors import (
 )
 from testpress.queries import subquery_count, subquery_sum
 
-from . import errors, scoring
+from . import errors, scoring, timing
 from .choices import OPEN_STATES, AttemptState, ItemResult
-from .models import RANKED, Attempt, AttemptItem, ScoreTally
+from .models import RANKED, Attempt, AttemptItem, AttemptSection, ScoreTally
 
 NOT_RANKED = "NA"
 
@@ -265,14 +266,26 @@ def item_counts_by(attempt: Attempt, group: str, *, with_columns: tuple[str, ...
 class SectionStats:
     section: Section | None
     counts: ItemCounts
+    # The attempt it is a section of; its 0-based place among the attempt's sections (None for the row
+    # of items outside any section); its clock when the attempt is timed by section.
+    attempt: Attempt | None = None
+    position: int | None = None
+    clock: AttemptSection | None = None
 
 
 # The section's own columns a result row prints, read in the same GROUP BY as its counts.
-SECTION_COLUMNS = {"order": "section__order", "name": "section__name", "duration": "section__duration"}
+SECTION_COLUMNS = {
+    "order": "section__order",
+    "name": "section__name",
+    "duration": "section__duration",
+    "cut_off": "section__cut_off",
+    "instructions": "section__instructions",
+}
 
 
 def section_stats(attempt: Attempt) -> list[SectionStats]:
-    """Per-section counts, score and time, in the exam's section order: one query.
+    """Per-section counts, score and time, in the exam's section order: one query, and one more for
+    the sections' clocks when the attempt is timed by section (none when they were read already).
 
     Every action on an attempt answers with these, so the sections' names and order come with the
     counts rather than in a second query.
@@ -286,14 +299,29 @@ def section_stats(attempt: Attempt) -> list[SectionStats]:
                 **{field: columns[column] for field, column in SECTION_COLUMNS.items()},
             ),
             counts=counts,
+            attempt=attempt,
         )
         for pk, (counts, columns) in by_section.items()
         if pk is not None
     ]
     stats.sort(key=lambda row: (row.section.order, row.section.pk))
+    clocks = {}
+    if attempt.sectionally_timed:
+        load_section_clocks([attempt])
+        clocks = {clock.section_id: clock for clock in timing.section_clocks(attempt)}
+    for position, row in enumerate(stats):
+        row.position, row.clock = position, clocks.get(row.section.pk)
     if None in by_section:
-        stats.append(SectionStats(section=None, counts=by_section[None][0]))
+        stats.append(SectionStats(section=None, counts=by_section[None][0], attempt=attempt))
     return stats
+
+
+def load_section_clocks(attempts: Iterable[Attempt]) -> None:
+    """Read the section clocks of those of `attempts` timed by section, for timing.section_clocks:
+    one query, none when no attempt is timed by section or their clocks were read already."""
+    sectional = [attempt for attempt in attempts if attempt.sectionally_timed]
+    if sectional:
+        prefetch_related_objects(sectional, "attempt_sections")
 
 
 @dataclass
@@ -477,10 +505,32 @@ def attempt_questions(attempt: Attempt) -> QuerySet[AttemptItem]:
     """The items a student answers from: only while the attempt is open (409 attempt_completed after).
 
     The items alone: their questions print from the exam's cached paper (the API's student_paper).
+    Timed by section: the running section's items only (none between two sections).
     """
     if attempt.is_completed:
         raise errors.AttemptCompleted()
-    return attempt.items.order_by("order", "id")
+    items = attempt.items.order_by("order", "id")
+    if attempt.sectionally_timed:
+        running = timing.running_section(attempt)
+        return items.none() if running is None else items.filter(section_id=running.section_id)
+    return items
+
+
+def attempt_section_questions(attempt: Attempt, section_id: int) -> QuerySet[AttemptItem]:
+    """One section's items, as attempt_questions prints them: 409 attempt_completed after the end; timed
+    by section, 409 section_not_running unless it is the running one; 404 section_not_found for a
+    section holding none of the attempt's items."""
+    if attempt.is_completed:
+        raise errors.AttemptCompleted()
+    if attempt.sectionally_timed:
+        clocks = {clock.section_id: clock for clock in timing.section_clocks(attempt)}
+        if section_id not in clocks:
+            raise errors.SectionNotFound()
+        if not clocks[section_id].is_running:
+            raise errors.SectionNotRunning()
+    elif not attempt.items.filter(section_id=section_id).exists():
+        raise errors.SectionNotFound()
+    return attempt.items.order_by("order", "id").filter(section_id=section_id)
 
 
 def attempt_item(attempt: Attempt, item_id: int) -> AttemptItem:

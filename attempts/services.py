@@ -17,6 +17,10 @@ Rules every service keeps:
 - Starting (attempt_create) and completing (_complete: end, time-out, sweep, staff) write the
   webhook's outbox row in the same transaction, one INSERT (attempts/outbox.py); an offline sitting
   (attempt_create_offline) is both at once and writes both.
+- A sectionally timed attempt (attempt.sectionally_timed) also moves the clock of its running
+  section (AttemptSection), read with the locked attempt; only that section's items may be saved.
+  A section whose time ran out is completed like an overdue attempt, and the attempt with it when
+  it was the last; the next section waits for the client to start it.
 """
 
 import logging
@@ -30,19 +34,20 @@ from itertools import islice
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Q, QuerySet
+from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, prefetch_related_objects
 from django.utils import timezone
 
 from exams.choices import QuestionType
-from exams.models import Answer, Exam, ExamQuestion, Question
+from exams.models import Answer, Exam, ExamQuestion, Question, is_sectionally_timed
 from exams.paper import QuestionChoices, paper_choices
 
 from . import errors, outbox, scoring, selectors, tallies, timing
 from .choices import OPEN_STATES, AttemptState, ItemResult
-from .models import Attempt, AttemptItem, WebhookEvent
+from .models import Attempt, AttemptItem, AttemptSection, WebhookEvent
 from .writes import update_if_unchanged
 
 CLOCK_FIELDS = ["state", "time_taken", "clock_checked_at", "last_started_time"]
+SECTION_CLOCK_FIELDS = ["state", "time_taken", "clock_checked_at", "started_at", "completed_at"]
 SCORE_FIELDS = [
     "total_marks",
     "score",
@@ -67,6 +72,10 @@ logger = logging.getLogger(__name__)
 def attempt_create(*, user, exam: Exam, now: datetime | None = None) -> Attempt:
     """Start a new attempt of `exam` for `user`: Running, clock on, one item per exam question.
 
+    When every question sits in a section with a duration (exams.models.is_sectionally_timed), the
+    attempt is timed by section: one AttemptSection per section holding questions, in the exam's
+    section order, all Not Started (one INSERT); its clock runs once the client starts the first.
+
     Refuses with 403 exam_not_open (before start_date, after end_date), 409 attempt_running (an
     open attempt exists; its id is in the answer) or 403 retakes_exhausted. Visibility (published,
     batches) is the caller's selector's business.
@@ -83,7 +92,10 @@ def attempt_create(*, user, exam: Exam, now: datetime | None = None) -> Attempt:
     history = _locked_history(exam=exam, user=user)
     _refuse_another(exam=exam, history=history)
 
-    links = list(ExamQuestion.objects.filter(exam=exam).select_related("question").order_by("order", "id"))
+    links = list(
+        ExamQuestion.objects.filter(exam=exam).select_related("question", "section").order_by("order", "id")
+    )
+    sectional = is_sectionally_timed(link.section for link in links)
     try:
         with transaction.atomic():
             attempt = Attempt.objects.create(
@@ -94,6 +106,7 @@ def attempt_create(*, user, exam: Exam, now: datetime | None = None) -> Attempt:
                 date=now,
                 last_started_time=now,
                 clock_checked_at=now,
+                sectionally_timed=sectional,
                 total_questions=len(links),
                 total_marks=sum((exam.question_marks(link.question)[0] for link in links), Decimal("0")),
             )
@@ -104,6 +117,12 @@ def attempt_create(*, user, exam: Exam, now: datetime | None = None) -> Attempt:
         AttemptItem(attempt=attempt, question_id=link.question_id, section_id=link.section_id, order=position)
         for position, link in enumerate(links, start=1)
     )
+    if sectional:
+        sections = sorted({link.section for link in links}, key=lambda section: (section.order, section.pk))
+        AttemptSection.objects.bulk_create(
+            AttemptSection(attempt=attempt, section=section, order=position, duration=section.duration)
+            for position, section in enumerate(sections)
+        )
     outbox.record(attempt=attempt, kind=WebhookEvent.Kind.STARTED)
     return attempt
 
@@ -150,7 +169,7 @@ def _start(pk: int, taker_id: int | None, now: datetime) -> Attempt | errors.Att
         return refusal
     _tick(attempt, now)
     _run(attempt, now)
-    attempt.save(update_fields=CLOCK_FIELDS)
+    _save_clock(attempt)
     return attempt
 
 
@@ -176,7 +195,7 @@ def _move_clock_if_unchanged(
     # Read with what the answer prints of its exam: the API prints the attempt from this one query.
     attempts = selectors.with_exam_counts(Attempt.objects.filter(pk=pk))
     attempt = (attempts if taker_id is None else attempts.filter(user_id=taker_id)).first()
-    if attempt is None or attempt.state != AttemptState.RUNNING or timing.is_overdue(attempt, now):
+    if attempt is None or not _simply_running(attempt, now):
         return None
     unchanged = Q(state=attempt.state, clock_checked_at=attempt.clock_checked_at)
     _tick(attempt, now)
@@ -190,8 +209,107 @@ def _heartbeat(pk: int, taker_id: int | None, now: datetime) -> Attempt:
     attempt = _lock(pk, taker_id=taker_id)
     if _close_if_due(attempt, now) is None:
         _tick(attempt, now)
-        attempt.save(update_fields=CLOCK_FIELDS)
+        _save_clock(attempt)
     return attempt
+
+
+# --- Sections of an attempt timed by section ---------------------------------------------------
+
+
+def attempt_section_start(*, attempt: Attempt, section_id: int, now: datetime | None = None) -> Attempt:
+    """Start the attempt's section `section_id` (a Section id): its clock runs from now. Answers the
+    attempt, its sections read (timing.section_clocks).
+
+    Only the first section not completed may start, once every one before it is completed: 409
+    section_not_startable otherwise. A running section is answered as it is (its clock charged, as by
+    any request). Sections that are only groups (not timed by section): start/ resumes the attempt,
+    as attempt_start. 404 section_not_found for a section of no question of this attempt; 409
+    attempt_completed as for attempt_start.
+    """
+    return _raise_refusal(_section_start(attempt.pk, section_id, now or timezone.now()))
+
+
+@transaction.atomic
+def _section_start(pk: int, section_id: int, now: datetime):
+    attempt = _lock(pk)
+    refusal = _close_if_due(attempt, now)
+    if refusal:
+        return refusal
+    if not attempt.sectionally_timed:
+        _require_grouping_section(attempt, section_id)
+        _tick(attempt, now)
+        _run(attempt, now)
+        _save_clock(attempt)
+        return attempt
+    clock = _section_of(attempt, section_id)
+    if not clock.is_running:
+        first_open = next(c for c in timing.section_clocks(attempt) if not c.is_completed)
+        if clock is not first_open:
+            return errors.SectionNotStartable()
+    _tick(attempt, now)
+    if not clock.is_running:
+        clock.state, clock.started_at, clock.clock_checked_at = AttemptState.RUNNING, now, now
+        _run(attempt, now)
+    _save_clock(attempt)
+    return attempt
+
+
+def attempt_section_end(*, attempt: Attempt, section_id: int, now: datetime | None = None) -> Attempt:
+    """Complete the attempt's running section `section_id`; the last one completes and scores the
+    attempt. Answers the attempt, its sections read.
+
+    Before its time is up, only when the exam has allow_preemptive_section_ending: 403
+    section_end_not_allowed otherwise. A completed section is answered as it is (its time ran out, or
+    an earlier end/ got through); one not started: 409 section_not_running. Sections that are only
+    groups end with the attempt: 403 section_end_not_allowed. 404 section_not_found, 409
+    attempt_completed as for attempt_section_start.
+    """
+    return _raise_refusal(_section_end(attempt.pk, section_id, now or timezone.now()))
+
+
+@transaction.atomic
+def _section_end(pk: int, section_id: int, now: datetime):
+    attempt = _lock(pk)
+    refusal = _close_if_due(attempt, now)
+    if refusal:
+        return refusal
+    if not attempt.sectionally_timed:
+        _require_grouping_section(attempt, section_id)
+        return errors.SectionEndNotAllowed(errors.SectionEndNotAllowed.untimed_message)
+    clock = _section_of(attempt, section_id)
+    if clock.is_completed:
+        return attempt
+    if not clock.is_running:
+        return errors.SectionNotRunning()
+    if not attempt.exam.allow_preemptive_section_ending:
+        return errors.SectionEndNotAllowed()
+    _end_section(attempt, clock, now)
+    return attempt
+
+
+def _section_of(attempt: Attempt, section_id: int) -> AttemptSection:
+    clock = next((c for c in timing.section_clocks(attempt) if c.section_id == section_id), None)
+    if clock is None:
+        raise errors.SectionNotFound()
+    return clock
+
+
+def _require_grouping_section(attempt: Attempt, section_id: int) -> None:
+    """404 section_not_found unless one of the attempt's items is in that section."""
+    if not AttemptItem.objects.filter(attempt=attempt, section_id=section_id).exists():
+        raise errors.SectionNotFound()
+
+
+def _end_section(attempt: Attempt, clock: AttemptSection, now: datetime) -> None:
+    """Complete a running section at `now` (its time charged up to then, never past its end); the
+    attempt is completed and scored with it when no section is left."""
+    _tick(attempt, now)
+    clock.state, clock.completed_at, clock.clock_checked_at = AttemptState.COMPLETED, now, None
+    if all(c.is_completed for c in timing.section_clocks(attempt)):
+        _complete(attempt, now)
+        return
+    attempt.save(update_fields=CLOCK_FIELDS)
+    clock.save(update_fields=SECTION_CLOCK_FIELDS)
 
 
 # --- Answering -------------------------------------------------------------------------------
@@ -214,7 +332,9 @@ def attempt_save_item(
     an answer field is given (a review flag alone is not an answer).
 
     Refusals: 409 attempt_completed when the attempt has ended or is overdue (an overdue one is
-    completed, and stays completed); 404 item_not_found for an item of another attempt; 400
+    completed, and stays completed); 409 section_not_running when the attempt is timed by section and
+    the item's section is not the one running (a section whose time ran out is completed first, and
+    stays completed); 404 item_not_found for an item of another attempt; 400
     invalid_choice (an id that is not one of the question's answers, two ids on a single-choice
     question, more than AttemptItem.MAX_SELECTED_ANSWERS ids), invalid_numerical_answer,
     invalid_text (short_text over 100 characters, essay_text over AttemptItem.ESSAY_MAX_LENGTH).
@@ -242,7 +362,7 @@ def _save_item_if_unchanged(
     and exam, then one conditional write of the clock and the item. None when the locked path must decide."""
     items = AttemptItem.objects.select_related("attempt__exam").filter(pk=item_pk, attempt_id=attempt_pk)
     item = (items if taker_id is None else items.filter(attempt__user_id=taker_id)).first()
-    if item is None or item.attempt.state != AttemptState.RUNNING or timing.is_overdue(item.attempt, now):
+    if item is None or not _simply_running(item.attempt, now):
         return None
     attempt = item.attempt
     changes = _validated(_question_choices(attempt.exam_id, item.question_id), changes)
@@ -260,15 +380,24 @@ def _save_item(attempt_pk: int, taker_id: int | None, item_pk: int, *, changes: 
     items = AttemptItem.objects.select_related("attempt__exam").select_for_update(of=("attempt",))
     items = items.filter(pk=item_pk, attempt_id=attempt_pk)
     item = (items if taker_id is None else items.filter(attempt__user_id=taker_id)).first()
-    attempt = _lock(attempt_pk, taker_id=taker_id) if item is None else item.attempt
+    if item is None:
+        attempt = _lock(attempt_pk, taker_id=taker_id)
+    else:
+        attempt = item.attempt
+        _read_sections(attempt)
     refusal = _close_if_due(attempt, now)
     if refusal:
         return refusal
     if item is None:
         raise errors.ItemNotFound()
+    if attempt.sectionally_timed:
+        running = timing.running_section(attempt)
+        if running is None or running.section_id != item.section_id:
+            # Returned, not raised: a section completed on the way (its time ran out) stays completed.
+            return errors.SectionNotRunning()
     changes = _validated(_question_choices(attempt.exam_id, item.question_id), dict(changes))
     item_fields = _apply(attempt, item, changes, now)
-    attempt.save(update_fields=[*CLOCK_FIELDS, "last_answer_updated_time"])
+    _save_clock(attempt, "last_answer_updated_time")
     item.save(update_fields=item_fields)
     return item
 
@@ -531,7 +660,8 @@ def _overdue_at(now: datetime) -> Q:
 
     uncounted = min(now − clock_checked_at, grace), so the time condition is: already used up,
     or within the grace of the end with at least the rest elapsed since the last check.
-    Strict mode (exam.disable_attempt_resume): created (date) + duration ≤ now.
+    Strict mode (exam.disable_attempt_resume): created (date) + duration ≤ now. Timed by section: the
+    same rules for its running section (timing.section_is_overdue), its start instead of the creation.
     """
     grace = settings.ATTEMPT_TIME_GRACE
     remaining = F("exam__duration") - F("time_taken")
@@ -545,15 +675,31 @@ def _overdue_at(now: datetime) -> Q:
         exam__disable_attempt_resume=False,
     )
     strict_out = Q(exam__disable_attempt_resume=True, date__lte=now - F("exam__duration"))
-    return Q(state__in=OPEN_STATES) & (Q(exam__end_date__lte=now) | paused_out | strict_out)
+    whole = Q(sectionally_timed=False) & (paused_out | strict_out)
+    section_out = Q(sectionally_timed=True) & Exists(_overdue_sections(now).filter(attempt=OuterRef("pk")))
+    return Q(state__in=OPEN_STATES) & (Q(exam__end_date__lte=now) | whole | section_out)
+
+
+def _overdue_sections(now: datetime) -> QuerySet[AttemptSection]:
+    """timing.section_is_overdue in SQL, for running sections (their exam's end aside)."""
+    grace = settings.ATTEMPT_TIME_GRACE
+    remaining = F("duration") - F("time_taken")
+    paused_out = Q(
+        Q(time_taken__gte=F("duration"))
+        | Q(time_taken__gte=F("duration") - grace, clock_checked_at__lte=now - remaining),
+        attempt__exam__disable_attempt_resume=False,
+    )
+    strict_out = Q(attempt__exam__disable_attempt_resume=True, started_at__lte=now - F("duration"))
+    return AttemptSection.objects.filter(Q(state=AttemptState.RUNNING) & (paused_out | strict_out))
 
 
 @transaction.atomic
 def _end_if_overdue(pk: int, now: datetime) -> bool:
+    """Complete what ran out: the attempt, or its running section (and the attempt when it was the last)."""
     attempt = _lock(pk)
     if not timing.is_overdue(attempt, now):
         return False
-    _complete(attempt, now)
+    _settle(attempt, now)
     return True
 
 
@@ -663,7 +809,26 @@ def _lock(pk: int, *, taker_id: int | None = None) -> Attempt:
     attempt = (attempts if taker_id is None else attempts.filter(user_id=taker_id)).first()
     if attempt is None:
         raise errors.AttemptNotFound()
+    _read_sections(attempt)
     return attempt
+
+
+def _simply_running(attempt: Attempt, now: datetime) -> bool:
+    """Whether a request may move the attempt's clock without the lock (attempts/writes.py): it is
+    running, not overdue, and has one clock (one timed by section has a clock per section too, and is
+    decided under the lock)."""
+    return (
+        attempt.state == AttemptState.RUNNING
+        and not attempt.sectionally_timed
+        and not timing.is_overdue(attempt, now)
+    )
+
+
+def _read_sections(attempt: Attempt) -> None:
+    """An attempt timed by section, just locked: its sections as the last change under the lock left
+    them (one query). Others have none to read."""
+    if attempt.sectionally_timed:
+        prefetch_related_objects([attempt], "attempt_sections")
 
 
 def _raise_refusal(outcome):
@@ -673,22 +838,49 @@ def _raise_refusal(outcome):
 
 
 def _close_if_due(attempt: Attempt, now: datetime) -> errors.AttemptCompleted | None:
-    """The refusal for a request on an ended attempt, completing an overdue one on the way."""
+    """The refusal for a request on an ended attempt, completing an overdue one (or its overdue
+    section) on the way."""
     if attempt.is_completed:
         return errors.AttemptCompleted()
-    if timing.is_overdue(attempt, now):
-        _complete(attempt, now)
+    if timing.is_overdue(attempt, now) and _settle(attempt, now):
         return errors.AttemptTimeUp()
     return None
 
 
+def _settle(attempt: Attempt, now: datetime) -> bool:
+    """Complete an overdue attempt, or the overdue running section of one timed by section (the
+    attempt too when no section is left); whether the attempt is now completed."""
+    running = timing.running_section(attempt) if attempt.sectionally_timed else None
+    if running is not None and not attempt.exam.has_ended(now):
+        _end_section(attempt, running, now)
+    else:
+        _complete(attempt, now)
+    return attempt.is_completed
+
+
 def _tick(attempt: Attempt, now: datetime) -> timedelta:
-    """Charge the time since the last check (timing's rules) and check the clock at `now`."""
+    """Charge the time since the last check (timing's rules) and check the clock at `now`.
+
+    Timed by section: the running section's clock moves, and the attempt's time is its sections' sum.
+    """
     before = attempt.time_taken
+    if attempt.sectionally_timed:
+        running = timing.running_section(attempt)
+        if running is not None:
+            running.time_taken = timing.section_time_taken_at(running, attempt.exam, now)
+            running.clock_checked_at = _later(running.clock_checked_at, now)
     attempt.time_taken = timing.time_taken_at(attempt, now)
     if attempt.state == AttemptState.RUNNING:
         _check_clock(attempt, now)
     return attempt.time_taken - before
+
+
+def _save_clock(attempt: Attempt, *fields: str) -> None:
+    """Save the attempt's clock (and `fields`), and its running section's: one UPDATE each."""
+    attempt.save(update_fields=[*CLOCK_FIELDS, *fields])
+    running = timing.running_section(attempt) if attempt.sectionally_timed else None
+    if running is not None:
+        running.save(update_fields=SECTION_CLOCK_FIELDS)
 
 
 def _run(attempt: Attempt, now: datetime) -> None:
@@ -699,21 +891,34 @@ def _run(attempt: Attempt, now: datetime) -> None:
 
 
 def _check_clock(attempt: Attempt, now: datetime) -> None:
+    attempt.clock_checked_at = _later(attempt.clock_checked_at, now)
+
+
+def _later(checked: datetime | None, now: datetime) -> datetime:
     # A request stamped earlier than the last check (another server's clock) must not rewind it,
     # or the same stretch of time would be charged twice.
-    checked = attempt.clock_checked_at
-    attempt.clock_checked_at = now if checked is None or checked < now else checked
+    return now if checked is None or checked < now else checked
 
 
 def _complete(attempt: Attempt, now: datetime) -> None:
     before = tallies.tally_key(attempt)
     _tick(attempt, now)
+    if attempt.sectionally_timed:
+        _complete_sections(attempt, now)
     attempt.state = AttemptState.COMPLETED
     attempt.completed_at = now
     attempt.clock_checked_at = None
     _score(attempt)
     _save_scored(attempt, before, [*CLOCK_FIELDS, "completed_at", *SCORE_FIELDS])
     outbox.record(attempt=attempt, kind=WebhookEvent.Kind.COMPLETED)
+
+
+def _complete_sections(attempt: Attempt, now: datetime) -> None:
+    """Every section not completed yet is completed now (their clocks already charged): one UPDATE."""
+    for clock in timing.section_clocks(attempt):
+        if not clock.is_completed:
+            clock.state, clock.completed_at, clock.clock_checked_at = AttemptState.COMPLETED, now, None
+    AttemptSection.objects.bulk_update(timing.section_clocks(attempt), SECTION_CLOCK_FIELDS)
 
 
 def _rescore(attempt: Attempt) -> None:

@@ -8,6 +8,7 @@ from django.contrib.admin import actions as admin_actions
 from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.forms.models import BaseInlineFormSet
 from django.http import Http404, JsonResponse
 from django.template.response import TemplateResponse
@@ -43,6 +44,7 @@ from .selectors import exam_questions_in_order, exams_left_without_batches, link
 from .services import (
     exam_add_questions,
     exam_publish,
+    exam_time_by_sections,
     question_image_save,
     question_translation_save,
     translated_choice_problems,
@@ -147,10 +149,13 @@ class SubjectAdmin(admin.ModelAdmin):
         return subject
 
 
-class SectionInline(admin.TabularInline):
+class SectionInline(admin.StackedInline):
+    """Sections in the order students take them; giving every one a duration times them one by one."""
+
     model = Section
-    fields = ["order", "name", "duration", "cut_off"]
+    fields = [("order", "name"), ("duration", "cut_off"), "instructions"]
     extra = 0
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 80})}}
 
 
 @admin.register(Language)
@@ -305,6 +310,14 @@ class ExamAdmin(CountColumnsMixin, admin.ModelAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         exam = form.instance
+        previous = exam.duration
+        if exam_time_by_sections(exam=exam) and exam.duration != previous:
+            self.message_user(
+                request,
+                f"“{exam}” is timed section by section: its duration is now the sum of its sections', "
+                f"{exam.duration}.",
+                messages.INFO,
+            )
         if exam.restricted_to_batches and not exam.batches.exists():
             self.message_user(
                 request,

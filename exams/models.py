@@ -119,7 +119,6 @@ class Exam(models.Model):
             "the student has the app open. Unticked, closing the app pauses the clock."
         ),
     )
-    # Stored and printed for the mobile clients; what it allows comes with sectional timing.
     allow_preemptive_section_ending = models.BooleanField(
         default=False, help_text="Whether a student may end a timed section before its time is up."
     )
@@ -306,17 +305,38 @@ class ExamLanguage(models.Model):
 
 
 class Section(models.Model):
+    """A group of an exam's questions. When every question of the exam sits in a section with a
+    duration, the exam is sectionally timed (is_sectionally_timed): its sections are taken one at a
+    time, each on its own clock."""
+
     exam = models.ForeignKey(Exam, on_delete=models.CASCADE, related_name="sections")
+    # Sections are taken in this order (ties: the one added first); the API prints the 0-based position.
     order = models.PositiveSmallIntegerField(default=1)
     name = models.CharField(max_length=150)
-    duration = models.DurationField(null=True, blank=True)
+    duration = models.DurationField(
+        null=True,
+        blank=True,
+        help_text="Give every section a duration to time them one by one; leave all empty for plain groups.",
+    )
     cut_off = models.DecimalField(max_digits=7, decimal_places=2, default=Decimal("0.00"))
+    instructions = models.TextField(blank=True, help_text="Shown to the student before the section starts.")
 
     class Meta:
         ordering = ["exam", "order", "id"]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        self.instructions = clean_html(self.instructions)
+        super().save(*args, **kwargs)
+
+
+def is_sectionally_timed(sections: Iterable[Section | None]) -> bool:
+    """Whether questions in these sections (one entry per question, None for one outside any section)
+    are taken section by section: there is at least one, and each is in a section with a duration."""
+    sections = list(sections)
+    return bool(sections) and all(s is not None and s.duration is not None for s in sections)
 
 
 class Direction(models.Model):

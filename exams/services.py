@@ -3,6 +3,7 @@ translations."""
 
 import uuid
 from collections.abc import Iterable
+from datetime import timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -13,7 +14,15 @@ from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 from .errors import QuestionImageInvalid
-from .models import AnswerTranslation, Exam, ExamQuestion, Question, QuestionTranslation, Section
+from .models import (
+    AnswerTranslation,
+    Exam,
+    ExamQuestion,
+    Question,
+    QuestionTranslation,
+    Section,
+    is_sectionally_timed,
+)
 from .paper import invalidate_papers
 
 
@@ -59,6 +68,23 @@ def exam_publish(*, exam: Exam) -> Exam:
         exam.published = True
         exam.save(update_fields=["published", "modified"])
     return exam
+
+
+@transaction.atomic
+def exam_time_by_sections(*, exam: Exam) -> bool:
+    """Set a sectionally timed exam's duration to the sum of its sections' (those holding questions),
+    the time its attempts have; whether it is timed by section. Other exams are left as they are.
+
+    Sections of 10, 5 and 5 minutes: the exam lasts 0:20:00, whatever duration was typed before.
+    """
+    sections = [link.section for link in ExamQuestion.objects.filter(exam=exam).select_related("section")]
+    if not is_sectionally_timed(sections):
+        return False
+    total = sum((section.duration for section in {s.pk: s for s in sections}.values()), timedelta(0))
+    if exam.duration != total:
+        exam.duration = total
+        exam.save(update_fields=["duration", "modified"])
+    return True
 
 
 def question_image_save(*, file) -> str:

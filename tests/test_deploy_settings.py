@@ -112,7 +112,7 @@ def test_production_defaults():
     assert values["SECURE_SSL_REDIRECT"] is True
     assert values["SECURE_PROXY_SSL_HEADER"] == ["HTTP_X_FORWARDED_PROTO", "https"]
     # Throttle counts shared by every worker and server, client address taken from the proxy's header.
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "testpress.cache.RedisCache"  # Django's, keeping its clients
     assert values["cache_location"] == "redis://127.0.0.1:6379/1"
     assert values["NUM_PROXIES"] == 1
     assert values["rates"] == {

@@ -129,7 +129,17 @@ STORAGES = {
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=False)
 
 # Throttle counts live here: production points CACHE_URL at Redis so that every app server shares them.
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://")}
+
+
+def reused_redis_clients(cache: dict) -> dict:
+    """A CACHES entry with Django's Redis backend swapped for testpress.cache's, which keeps its redis-py
+    clients (see there); any other backend as it is."""
+    if cache.get("BACKEND") == "django.core.cache.backends.redis.RedisCache":
+        return {**cache, "BACKEND": "testpress.cache.RedisCache"}
+    return cache
+
+
+CACHES = {"default": reused_redis_clients(env.cache("CACHE_URL", default="locmemcache://"))}
 # How long an API request may trust a cached read of its token's user (accounts.selectors.signed_in_user):
 # a password change or deactivation through save() shows at once; one around it within this bound.
 # 0 reads the user on every request.

@@ -3,7 +3,7 @@
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import REST_FRAMEWORK, SIMPLE_JWT, env, refuse_public_keys
+from .base import REST_FRAMEWORK, SIMPLE_JWT, env, refuse_public_keys, reused_redis_clients
 
 DEBUG = False
 PRODUCTION = True
@@ -17,7 +17,7 @@ if len(SIMPLE_JWT["SIGNING_KEY"]) < 32:
     raise ImproperlyConfigured("JWT_SIGNING_KEY (or SECRET_KEY) must be at least 32 characters long.")
 
 # Several gunicorn workers (and servers) share throttle counts only through a shared cache.
-CACHES = {"default": env.cache("CACHE_URL", default="redis://127.0.0.1:6379/1")}
+CACHES = {"default": reused_redis_clients(env.cache("CACHE_URL", default="redis://127.0.0.1:6379/1"))}
 # Background work goes through the broker to `celery -A testpress worker`, never inside a request.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/2")
 CELERY_TASK_ALWAYS_EAGER = False

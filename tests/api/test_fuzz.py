@@ -63,6 +63,9 @@ def real_path_parameters(world: World, path: str) -> list[dict]:
     attempts = [world.running, world.completed, world.completed_hidden, world.others_running, world.untouched]
     if "{item_id}" in path:
         return [{"id": a.pk, "item_id": item.pk} for a in attempts for item in a.items.all()[:2]]
+    if "{section_id}" in path:
+        sectioned = [world.sectional, *attempts]
+        return [{"id": a.pk, "section_id": world.section_of(a)["section_id"]} for a in sectioned]
     if "{code}" in path:
         return [{"code": ACCESS_CODE}]
     if "{slug}" in path:

@@ -58,6 +58,8 @@ def base_bodies(world: World) -> dict[str, dict]:
         "attempts_start_update": {},
         "attempts_heartbeat_update": {},
         "attempts_end_update": {},
+        "attempts_sections_start_partial_update": {},
+        "attempts_sections_end_partial_update": {},
         "exams_attempts_create": {},
         "exams_attempts_create_no_slash": {},
         "admin_users_create": {"username": "newcomer", "password": "Str0ng-pass-4821"},
@@ -86,6 +88,8 @@ def path_parameters(world: World, path: str) -> list[dict]:
         return [{"id": world.offline_exam.pk}]
     if "{item_id}" in path:
         return [{"id": world.running.pk, "item_id": item.pk} for item in world.running.items.all()]
+    if "{section_id}" in path:
+        return [{"id": world.sectional.pk, "section_id": world.section_of(world.sectional)["section_id"]}]
     if "{slug}" in path:
         return [{"slug": world.open_exam.slug}]
     if "/admin/users/{id}" in path:

@@ -169,3 +169,33 @@ def test_every_operation_documents_the_414_of_the_server_in_front(client, db, ve
     operations = [op for item in document["paths"].values() for op in item.values() if "responses" in op]
     assert operations
     assert all("8190 bytes" in op["responses"]["414"]["description"] for op in operations)
+
+
+def test_attempt_sections_and_their_actions_are_documented(client, db):
+    student = client.get("/api/schema/", {"format": "json", "version": "v2.1"}).json()
+    base = "/api/v2.1/attempts/{id}/sections/{section_id}"
+    for action in ("start", "end"):
+        operation = student["paths"][f"{base}/{action}/"]["patch"]
+        assert {"200", "403", "404", "409"} <= set(operation["responses"])
+        assert operation["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith(
+            "/SectionResult"
+        )
+    assert "200" in student["paths"][f"{base}/questions/"]["get"]["responses"]
+    row = student["components"]["schemas"]["SectionResult"]["properties"]
+    assert {
+        "id",
+        "order",
+        "name",
+        "state",
+        "duration",
+        "remaining_time",
+        "instructions",
+        "questions_url",
+        "start_url",
+        "end_url",
+        "score",
+        "cut_off",
+    } <= set(row)
+    [state] = row["state"]["allOf"]
+    enum = student["components"]["schemas"][state["$ref"].rpartition("/")[2]]["enum"]
+    assert sorted(enum) == ["Completed", "Not Started", "Running"]

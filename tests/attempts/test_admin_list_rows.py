@@ -10,7 +10,11 @@ from django.utils import timezone
 
 from attempts.api.v2_5.serializers import AdminAttemptSerializer
 from attempts.choices import AttemptResult, AttemptState
+from attempts.models import Attempt
+from attempts.services import attempt_create, attempt_section_start
 from tests.factories import AttemptFactory, ExamFactory, UserFactory
+
+from .test_sectional_exams import add_sections
 
 URL = "/api/v2.5/admin/attempts/"
 
@@ -29,7 +33,15 @@ def varied_attempts(db):
     blank = UserFactory(first_name="", last_name="", email="", phone="")
     half_named = UserFactory(first_name="", last_name="Iyer", email="iyer@example.com", phone="")
     started = now - timedelta(minutes=7, seconds=13, microseconds=420)
+    sectional = add_sections(
+        ExamFactory(duration=timedelta(minutes=15), end_date=now + timedelta(days=1)), [10, 5]
+    )
+    in_sections = attempt_create(user=named, exam=sectional, now=started)
+    attempt_section_start(
+        attempt=in_sections, section_id=sectional.sections.order_by("order").first().pk, now=started
+    )
     return [
+        in_sections,
         AttemptFactory(exam=open_exam, user=named, date=started, time_taken=timedelta(minutes=3, seconds=2),
                        clock_checked_at=now - timedelta(seconds=40)),
         AttemptFactory(exam=open_exam, user=blank, state=AttemptState.NOT_STARTED, last_started_time=None,
@@ -57,6 +69,7 @@ def test_each_kind_of_row_prints_as_the_serializer_prints_it(staff_client, varie
         details = {row["id"]: staff_client.get(f"{URL}{row['id']}/").json() for row in listed}
 
     assert len(listed) == len(varied_attempts)
+    assert Attempt.objects.filter(sectionally_timed=True).count() == 1
     for row in listed:
         assert row == {key: details[row["id"]][key] for key in row}
     assert list(listed[0]) == AdminAttemptSerializer.Meta.fields

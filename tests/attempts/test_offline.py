@@ -317,6 +317,20 @@ class TestASubmission:
             (offline_exam.pk, "Completed", "1.75")
         ]
 
+    def test_a_sectionally_timed_exam_makes_one_completed_attempt_readable_like_any(
+        self, submit, student_client, student, exam_of, now
+    ):
+        exam = exam_of("RR", is_offline_exam=True)
+        exam.sections.update(duration=timedelta(minutes=10))
+        first = links_of(exam)[0]
+        answers = [{"exam_question_id": first.pk, "selected_answers": correct_ids(first.question)}]
+        assert submit(exam, body(exam, now, answers)).status_code == 202
+
+        attempt = Attempt.objects.get(user=student)
+        detail = student_client.get(f"/api/v2.1/attempts/{attempt.pk}/")
+        assert detail.status_code == 200, detail.content
+        assert (detail.json()["state"], detail.json()["correct_count"]) == ("Completed", 1)
+
     def test_it_writes_the_webhooks_started_and_completed_events(self, submit, student, offline_exam, now):
         submit(offline_exam, body(offline_exam, now))
         attempt = Attempt.objects.get(user=student)

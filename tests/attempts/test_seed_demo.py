@@ -237,3 +237,19 @@ def test_testpress_can_take_the_bilingual_exam_answering_in_hindi(demo, client_f
     assert client.put(items[2]["url"], {"selected_answers": [new_delhi]}, format="json").status_code == 200
     ended = client.put(f"{attempt['url']}end/").json()
     assert (ended["correct_count"], ended["unanswered_count"]) == (1, 4)
+
+
+def test_testpress_can_take_a_sectionally_timed_exam(demo, client_for):
+    client = client_for(User.objects.get(username="testpress"))
+    assert "sectional-mock-test" in slugs(client.get("/api/v2.1/exams/available/"))
+    exam = client.get("/api/v2.1/exams/sectional-mock-test/").json()
+    assert (exam["allow_preemptive_section_ending"], exam["duration"]) == (True, "0:10:00")
+    attempt = client.post(exam["attempts_url"]).json()
+    assert [(s["name"], s["duration"], s["state"]) for s in attempt["sections"]] == [
+        ("Quantitative aptitude", "0:04:00", "Not Started"),
+        ("Reasoning", "0:03:00", "Not Started"),
+        ("Numbers", "0:03:00", "Not Started"),
+    ]
+    first = client.patch(attempt["sections"][0]["start_url"]).json()
+    assert first["state"] == "Running"
+    assert len(client.get(first["questions_url"]).json()["results"]) == 2

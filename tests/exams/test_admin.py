@@ -1,3 +1,4 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -492,3 +493,49 @@ class TestEditingAQuestion:
         )
         attempt.refresh_from_db()
         assert (attempt.score, attempt.correct_count) == (Decimal("1.00"), 1)
+
+
+class TestSectionsOfAnExam:
+    def test_staff_set_durations_order_and_instructions_and_the_exam_lasts_their_sum(self, browser):
+        exam = ExamFactory(duration=timedelta(minutes=60))
+        first, second = SectionFactory(exam=exam, order=1), SectionFactory(exam=exam, order=2)
+        for order, section in enumerate((first, second), start=1):
+            ExamQuestionFactory(exam=exam, section=section, order=order)
+        url = reverse("admin:exams_exam_change", args=[exam.pk])
+        data = change_form_data(browser.get(url))
+        rows = {str(data[f"sections-{i}-id"]): i for i in range(int(data["sections-TOTAL_FORMS"]))}
+        edits = {
+            first: ("2", "0:10:00", "<p>Calculators away.</p><script>x()</script>"),
+            second: ("1", "0:05:00", ""),
+        }
+        for section, (order, duration, instructions) in edits.items():
+            i = rows[str(section.pk)]
+            data.update(
+                {
+                    f"sections-{i}-order": order,
+                    f"sections-{i}-duration": duration,
+                    f"sections-{i}-instructions": instructions,
+                }
+            )
+        response = browser.post(url, data, follow=True)
+        assert response.status_code == 200
+        assert "its duration is now the sum of its sections" in response.content.decode()
+        exam.refresh_from_db()
+        assert exam.duration == timedelta(minutes=15)
+        assert [(s.name, s.duration, s.instructions) for s in exam.sections.order_by("order")] == [
+            (second.name, timedelta(minutes=5), ""),
+            (first.name, timedelta(minutes=10), "<p>Calculators away.</p>"),
+        ]
+
+    def test_a_section_some_attempt_is_taking_cannot_be_deleted(self, browser, student):
+        exam = ExamFactory()
+        section = SectionFactory(exam=exam, order=1, duration=timedelta(minutes=5))
+        ExamQuestionFactory(exam=exam, section=section)
+        services.attempt_create(user=student, exam=exam)
+        url = reverse("admin:exams_exam_change", args=[exam.pk])
+        data = change_form_data(browser.get(url))
+        data["sections-0-DELETE"] = "on"
+        response = browser.post(url, data)
+        assert response.status_code == 200
+        assert "would require deleting the following protected related objects" in response.content.decode()
+        assert exam.sections.count() == 1

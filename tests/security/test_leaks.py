@@ -53,6 +53,8 @@ def student_reads(world: World, version: str):
             params = [
                 {"pk": a.pk, "item_id": world.item_of(a).pk} for a in (world.running, world.others_running)
             ]
+        elif "{section_id}" in url_template:
+            params = [world.section_of(a) for a in (world.sectional, world.running, world.others_running)]
         elif "{pk}" in url_template:
             params = objects
         else:

@@ -116,6 +116,16 @@ EXPECTED = {
         lambda w: {"pk": w.running.pk, "item_id": w.item_of(w.running).pk},
         bodies={"PUT": {"review": True}},
     ),
+    # A section of the attempt of a sectionally timed exam (world.sectional), running; ending it is allowed.
+    "api/{version}/attempts/{pk}/sections/{section_id}/start/": Entry(
+        {"PATCH": OWNER_ONLY_ACTION}, lambda w: w.section_of(w.sectional), "GET"
+    ),
+    "api/{version}/attempts/{pk}/sections/{section_id}/end/": Entry(
+        {"PATCH": OWNER_ONLY_ACTION}, lambda w: w.section_of(w.sectional), "GET"
+    ),
+    "api/{version}/attempts/{pk}/sections/{section_id}/questions/": Entry(
+        {"GET": OWNER_OR_STAFF_READ}, lambda w: w.section_of(w.sectional), "PUT"
+    ),
     "api/{version}/attempts/{pk}/review/": Entry(
         {"GET": OWNER_OR_STAFF_READ}, attempt_of("completed"), "PUT"
     ),

@@ -11,8 +11,8 @@ from django.utils import timezone
 from accounts.models import User
 from attempts.choices import AttemptState
 from attempts.models import Attempt, AttemptItem
-from attempts.services import attempt_create, attempt_end, attempt_save_item
-from exams.models import Exam
+from attempts.services import attempt_create, attempt_end, attempt_save_item, attempt_section_start
+from exams.models import Exam, Section
 from tests.attempts.conftest import build_exam, correct_ids
 from tests.factories import AccessCodeFactory, AttemptFactory, BatchFactory, ExamFactory, UserFactory
 
@@ -57,12 +57,19 @@ class World:
     # that never closes), never started.
     untouched: Attempt
     not_started: Attempt
+    # An attempt of a sectionally timed exam (one section of 30 minutes that may end early), its section
+    # running.
+    sectional: Attempt
     # A username Django's validator takes that an ASCII-only \w would not.
     unicode_user: User
     extra: dict = field(default_factory=dict)
 
     def item_of(self, attempt: Attempt) -> AttemptItem:
         return attempt.items.order_by("order").first()
+
+    def section_of(self, attempt: Attempt) -> dict:
+        """The path parameters of the attempt's first section."""
+        return {"pk": attempt.pk, "section_id": self.item_of(attempt).section_id}
 
 
 def build_world() -> World:
@@ -106,6 +113,13 @@ def build_world() -> World:
     unicode_user = UserFactory(username="ásha_ü", first_name="", last_name="", email="", phone="")
     # An exam that shows neither scores nor standing ("NA" and null in the student API).
     take(student, build_exam("R", slug="results-hidden", show_score=False, show_percentile=False), end=True)
+    timed_by_section = build_exam("RR", slug="timed-by-section", allow_preemptive_section_ending=True)
+    Section.objects.filter(exam=timed_by_section).update(duration=timedelta(minutes=30))
+    sectional = attempt_create(user=student, exam=timed_by_section, now=now - timedelta(minutes=1))
+    section_id = sectional.items.values_list("section_id", flat=True).first()
+    sectional = attempt_section_start(
+        attempt=sectional, section_id=section_id, now=now - timedelta(minutes=1)
+    )
     # A code that opens the other batch's exam.
     AccessCodeFactory(exam=other_batch, code=ACCESS_CODE)
     return World(
@@ -127,5 +141,6 @@ def build_world() -> World:
         others_completed=others_completed,
         untouched=untouched,
         not_started=not_started,
+        sectional=sectional,
         unicode_user=unicode_user,
     )

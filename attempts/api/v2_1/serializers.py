@@ -6,15 +6,25 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from django.db.models import Prefetch
+from django.db.models.manager import BaseManager
 from drf_spectacular.helpers import lazy_serializer
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.reverse import reverse
 
+from attempts.choices import AttemptState
 from attempts.disclosure import shown_to_student
 from attempts.models import Attempt, AttemptItem
-from attempts.selectors import NOT_RANKED, SectionStats, Standing, SubjectStats, exam_translations, standing
-from attempts.timing import remaining_time_at, time_taken_at
+from attempts.selectors import (
+    NOT_RANKED,
+    SectionStats,
+    Standing,
+    SubjectStats,
+    exam_translations,
+    load_section_clocks,
+    standing,
+)
+from attempts.timing import remaining_time_at, section_remaining_at, section_time_taken_at, time_taken_at
 from exams.models import Answer, Exam, ExamLanguage, Question, QuestionTranslation
 from exams.paper import cached_part
 from testpress.api.fields import (
@@ -157,6 +167,16 @@ SECTION_SCORE_NOT_SHOWN = {"score": None, "correct": None, "incorrect": None, "u
 SHOWN_WITH_SCORE = '; "NA" when the exam does not show scores'
 
 
+class AttemptListSerializer(serializers.ListSerializer):
+    """A page of attempts: the section clocks their times are read from, in one query for the page
+    (none when no attempt on it is timed by section)."""
+
+    def to_representation(self, data):
+        attempts = list(data.all() if isinstance(data, BaseManager) else data)
+        load_section_clocks(attempts)
+        return super().to_representation(attempts)
+
+
 class AttemptSummarySerializer(serializers.ModelSerializer):
     """An attempt without its exam, as the exam detail lists them."""
 
@@ -187,6 +207,7 @@ class AttemptSummarySerializer(serializers.ModelSerializer):
         model = Attempt
         fields = [*SUMMARY_SEED_FIELDS, *CLIENT_EXTRA_FIELDS]
         read_only_fields = fields
+        list_serializer_class = AttemptListSerializer
 
     def _standing(self, attempt: Attempt) -> Standing:
         return standing(attempt, now=self.context["now"])
@@ -197,7 +218,6 @@ class AttemptSummarySerializer(serializers.ModelSerializer):
         # Pass or fail is not printed anywhere in the student API, so show_pass_or_fail has nothing to hide.
         if not shown.score:
             data.update(SCORE_NOT_SHOWN)
-            data["sections"] = [{**row, **SECTION_SCORE_NOT_SHOWN} for row in data["sections"]]
         if not shown.percentile:
             data.update(PERCENTILE_NOT_SHOWN)
         return data
@@ -324,25 +344,76 @@ class ItemCountsSerializer(serializers.Serializer):
 class SectionResultSerializer(ItemCountsSerializer):
     """One section of an attempt; items outside any section form a last row with null id and order.
 
-    Its counts and score print null when the exam does not show scores.
+    Its counts and score print null when the exam does not show scores. Timed by section, its state,
+    time and remaining time are its own clock's; otherwise the section is a group of the attempt's
+    questions: its state is the attempt's, its remaining time null, its time the sum of its items'.
     """
 
     correct = serializers.IntegerField(source="counts.correct", allow_null=True)
     incorrect = serializers.IntegerField(source="counts.incorrect", allow_null=True)
     unanswered = serializers.IntegerField(source="counts.unanswered", allow_null=True)
     score = serializers.DecimalField(source="counts.score", max_digits=10, decimal_places=2, allow_null=True)
+    cut_off = serializers.DecimalField(
+        source="section.cut_off", max_digits=7, decimal_places=2, default=None, allow_null=True
+    )
 
     id = serializers.IntegerField(source="section.pk", default=None, allow_null=True)
-    order = serializers.IntegerField(source="section.order", default=None, allow_null=True)
+    order = serializers.IntegerField(
+        source="position", allow_null=True, help_text="0-based: the section's place in the exam's order."
+    )
     name = serializers.SerializerMethodField()
+    state = serializers.SerializerMethodField()
     duration = DurationStringField(source="section.duration", default=None)
-    time_taken = DurationStringField(source="counts.time_taken")
+    time_taken = serializers.SerializerMethodField()
+    remaining_time = serializers.SerializerMethodField()
+    instructions = serializers.CharField(source="section.instructions", default="")
+    questions_url = serializers.SerializerMethodField()
+    start_url = serializers.SerializerMethodField()
+    end_url = serializers.SerializerMethodField()
 
     def get_name(self, row: SectionStats) -> str:
         return row.section.name if row.section else UNSECTIONED
 
-    def to_representation(self, instance):
+    @extend_schema_field(
+        {"type": "string", "enum": [label for _, label in AttemptState.choices], "example": "Running"}
+    )
+    def get_state(self, row: SectionStats) -> str:
+        return (row.clock or row.attempt).get_state_display()
+
+    @extend_schema_field(DurationStringField())
+    def get_time_taken(self, row: SectionStats) -> str:
+        if row.clock is None:
+            return str(row.counts.time_taken)
+        return str(section_time_taken_at(row.clock, row.attempt.exam, self.context["now"]))
+
+    @extend_schema_field(DurationStringField(allow_null=True))
+    def get_remaining_time(self, row: SectionStats) -> str | None:
+        if row.clock is None:
+            return None
+        return str(section_remaining_at(row.clock, row.attempt.exam, self.context["now"]))
+
+    def _url(self, row: SectionStats, name: str) -> str | None:
+        if row.section is None:
+            return None
+        kwargs = {"pk": row.attempt.pk, "section_id": row.section.pk}
+        return reverse(f"attempt-section-{name}", kwargs=kwargs, request=self.context["request"])
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_questions_url(self, row: SectionStats) -> str | None:
+        return self._url(row, "questions")
+
+    @extend_schema_field(serializers.URLField(allow_null=True, help_text="PATCH starts the section."))
+    def get_start_url(self, row: SectionStats) -> str | None:
+        return self._url(row, "start")
+
+    @extend_schema_field(serializers.URLField(allow_null=True, help_text="PATCH ends the section."))
+    def get_end_url(self, row: SectionStats) -> str | None:
+        return self._url(row, "end")
+
+    def to_representation(self, instance: SectionStats):
         data = super().to_representation(instance)
+        if not shown_to_student(instance.attempt).score:
+            data.update(SECTION_SCORE_NOT_SHOWN)
         return {key: data[key] for key in SECTION_FIELDS}
 
 
@@ -351,12 +422,19 @@ SECTION_FIELDS = [
     "id",
     "order",
     "name",
+    "state",
     "duration",
+    "remaining_time",
+    "instructions",
+    "questions_url",
+    "start_url",
+    "end_url",
     "total",
     "correct",
     "incorrect",
     "unanswered",
     "score",
+    "cut_off",
     "time_taken",
 ]
 

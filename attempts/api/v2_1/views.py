@@ -31,6 +31,7 @@ from attempts.selectors import (
     attempt_questions,
     attempt_readable_by,
     attempt_review,
+    attempt_section_questions,
     exam_attempts,
     exam_for_user,
     exam_list,
@@ -39,6 +40,7 @@ from attempts.selectors import (
     question_outcomes,
     require_ended,
     require_taker,
+    section_stats,
     subject_stats,
 )
 from exams.models import Exam
@@ -54,6 +56,7 @@ from .serializers import (
     ExamSerializer,
     ItemAnswerSerializer,
     ReviewItemSerializer,
+    SectionResultSerializer,
     SubjectResultSerializer,
     student_paper,
 )
@@ -128,6 +131,9 @@ class ExamViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelView
 # What an attempt's actions answer: another student's attempt (403), no such attempt (404), an ended
 # attempt (409 attempt_completed).
 ACTED_ON = responses({200: AttemptSerializer}, 401, 403, 404, 409)
+# A section's start/end: also 403 section_end_not_allowed, 404 section_not_found, 409
+# section_not_startable / section_not_running.
+SECTION_ACTED_ON = responses({200: SectionResultSerializer}, 401, 403, 404, 409)
 
 
 @extend_schema_view(
@@ -138,6 +144,11 @@ ACTED_ON = responses({200: AttemptSerializer}, 401, 403, 404, 409)
     end=extend_schema(request=None, responses=ACTED_ON),
     questions=extend_schema(
         operation_id="attempts_questions_list",
+        responses=responses({200: AttemptItemSerializer(many=True)}, 401, 403, 404, 409),
+    ),
+    section_start=extend_schema(request=None, responses=SECTION_ACTED_ON),
+    section_end=extend_schema(request=None, responses=SECTION_ACTED_ON),
+    section_questions=extend_schema(
         responses=responses({200: AttemptItemSerializer(many=True)}, 401, 403, 404, 409),
     ),
     review=extend_schema(responses=responses({200: ReviewItemSerializer(many=True)}, 401, 403, 404)),
@@ -155,6 +166,9 @@ class AttemptViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelV
         "questions": RefusedAction.QUESTIONS,
         "start": RefusedAction.START,
         "end": RefusedAction.END,
+        "section_questions": RefusedAction.QUESTIONS,
+        "section_start": RefusedAction.START,
+        "section_end": RefusedAction.END,
     }
 
     @classmethod
@@ -241,6 +255,45 @@ class AttemptViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelV
     def end(self, request, *args, **kwargs):
         # Read first: an overdue attempt is completed as timed out (409), not ended by the student.
         return self._render(services.attempt_end(attempt=self._attempt(acting=True), now=self.now))
+
+    # Sections: the attempt's `sections` print these URLs (absolute, under the request's version).
+    SECTION_PATH = r"sections/(?P<section_id>[0-9]+)"
+
+    def _render_section(self, attempt: Attempt) -> Response:
+        """The attempt section after an action, as the attempt's `sections` print it."""
+        section_id = int(self.kwargs["section_id"])
+        row = next(row for row in section_stats(attempt) if row.section and row.section.pk == section_id)
+        return Response(SectionResultSerializer(row, context=self.get_serializer_context()).data)
+
+    @action(detail=True, methods=["patch"], url_path=f"{SECTION_PATH}/start", url_name="section-start")
+    def section_start(self, request, *args, **kwargs):
+        """Start this section: the first not completed, once those before are (409 section_not_startable)."""
+        attempt = self._attempt(acting=True)
+        section_id = int(kwargs["section_id"])
+        return self._render_section(
+            services.attempt_section_start(attempt=attempt, section_id=section_id, now=self.now)
+        )
+
+    @action(detail=True, methods=["patch"], url_path=f"{SECTION_PATH}/end", url_name="section-end")
+    def section_end(self, request, *args, **kwargs):
+        """End this running section; early only with allow_preemptive_section_ending (403
+        section_end_not_allowed). The last one ends and scores the attempt."""
+        attempt = self._attempt(acting=True)
+        section_id = int(kwargs["section_id"])
+        return self._render_section(
+            services.attempt_section_end(attempt=attempt, section_id=section_id, now=self.now)
+        )
+
+    @action(
+        detail=True,
+        url_path=f"{SECTION_PATH}/questions",
+        url_name="section-questions",
+        filterset_class=None,
+    )
+    def section_questions(self, request, *args, **kwargs):
+        attempt = self._attempt()
+        page = self.paginate_queryset(attempt_section_questions(attempt, int(kwargs["section_id"])))
+        return self.get_paginated_response(self._items(attempt, page, many=True))
 
     def _items_page(self, queryset, serializer_class, **context) -> Response:
         page = self.paginate_queryset(queryset)

@@ -9,6 +9,7 @@ The clock columns go through attempts.timing as for any attempt: each row is a l
 the attributes the timing rules read, and its exam an Exam built once per page from the row's columns.
 """
 
+from collections import defaultdict
 from datetime import datetime
 from types import SimpleNamespace
 
@@ -16,6 +17,7 @@ from django.db.models import QuerySet
 from rest_framework.reverse import reverse
 
 from attempts.choices import AttemptResult, AttemptState
+from attempts.models import AttemptSection
 from attempts.timing import remaining_time_at, time_taken_at
 from exams.models import Exam
 from testpress.api.fields import compact_number
@@ -24,6 +26,7 @@ from .serializers import AdminAttemptSerializer
 
 ATTEMPT_COLUMNS = (
     "id",
+    "sectionally_timed",
     "date",
     "exam_id",
     "user_id",
@@ -48,6 +51,8 @@ EXAM_COLUMNS = {
     "end_date": "exam__end_date",
     "disable_attempt_resume": "exam__disable_attempt_resume",
 }
+# What attempts.timing reads of the attempt itself.
+TIMING_COLUMNS = ("state", "date", "time_taken", "clock_checked_at", "sectionally_timed")
 STATE_NAMES = dict(AttemptState.choices)
 RESULT_NAMES = dict(AttemptResult.choices)
 # The serializer's own fields where the conversion is more than a lookup: the same text, one home.
@@ -62,8 +67,13 @@ def attempt_row_values(queryset: QuerySet) -> QuerySet:
 
 
 def as_attempts(rows: list[dict]) -> list[SimpleNamespace]:
-    """Stand-ins for Attempt with what attempts.timing reads (and `pk`), one Exam per exam on the page."""
+    """Stand-ins for Attempt with what attempts.timing reads (and `pk`), one Exam per exam on the page;
+    the section clocks of those timed by section, one query for the page when there are any."""
     exams: dict[int, Exam] = {}
+    clocks = defaultdict(list)
+    sectional = [row["id"] for row in rows if row["sectionally_timed"]]
+    for clock in AttemptSection.objects.filter(attempt_id__in=sectional) if sectional else ():
+        clocks[clock.attempt_id].append(clock)
     attempts = []
     for row in rows:
         exam = exams.get(row["exam_id"])
@@ -71,9 +81,16 @@ def as_attempts(rows: list[dict]) -> list[SimpleNamespace]:
             exam = exams[row["exam_id"]] = Exam(
                 pk=row["exam_id"], **{field: row[column] for field, column in EXAM_COLUMNS.items()}
             )
-        attempts.append(SimpleNamespace(pk=row["id"], exam=exam, row=row, **{
-            name: row[name] for name in ("state", "date", "time_taken", "clock_checked_at")
-        }))  # fmt: skip
+        sections = clocks[row["id"]]
+        attempts.append(
+            SimpleNamespace(
+                pk=row["id"],
+                exam=exam,
+                row=row,
+                attempt_sections=SimpleNamespace(all=lambda sections=sections: sections),
+                **{name: row[name] for name in TIMING_COLUMNS},
+            )
+        )
     return attempts
 
 

@@ -13,7 +13,7 @@ superuser whose password is "demo". The addresses it prints follow the ADDRESS v
 
 import os
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import timedelta
 from decimal import Decimal
 
@@ -237,6 +237,25 @@ GENERAL_AWARENESS = [
     ),
 ]
 
+# Three timed sections of two questions each, taken one after the other.
+SECTIONAL = [
+    replace(APTITUDE[0], section=0),
+    replace(APTITUDE[1], section=0),
+    replace(APTITUDE[4], section=1),
+    replace(REASONING[0], section=1),
+    replace(APTITUDE[2], section=2),
+    replace(APTITUDE[3], section=2),
+]
+SECTIONAL_PARTS = [
+    (
+        "Quantitative aptitude",
+        timedelta(minutes=4),
+        "<p>Two arithmetic questions. ¼ mark off for a wrong answer.</p>",
+    ),
+    ("Reasoning", timedelta(minutes=3), "<p>Read each statement as true, however odd.</p>"),
+    ("Numbers", timedelta(minutes=3), "<p>Type numerical answers as plain numbers, without units.</p>"),
+]
+
 SUBJECT_PARENTS = {
     "General knowledge": "General awareness",
     "Arithmetic": "Quantitative aptitude",
@@ -247,6 +266,14 @@ SUBJECT_PARENTS = {
     "Mechanics": "Physics",
     "Optics": "Physics",
 }
+
+
+def _section_fields(part) -> dict:
+    """A section given as its name, or as (name, duration, instructions) for one timed on its own."""
+    if isinstance(part, str):
+        return {"name": part}
+    name, duration, instructions = part
+    return {"name": name, "duration": duration, "instructions": instructions}
 
 
 # Hosts that mean "every interface" to runserver, and the loopback address that reaches each here.
@@ -445,6 +472,20 @@ class Command(BaseCommand):
                 disable_attempt_resume=True,
                 description="10 minutes from the moment you start, whether or not the app is open.",
             ),
+            # Timed by section: each part has its own clock and is taken in order; a part may end early.
+            "sectional": self._exam(
+                "sectional-mock-test",
+                SECTIONAL,
+                title="Sectional Mock Test",
+                course=banking,
+                start_date=now - timedelta(days=1),
+                end_date=now + timedelta(days=30),
+                duration=sum((duration for _, duration, _ in SECTIONAL_PARTS), timedelta(0)),
+                negative_marks=Decimal("0.25"),
+                allow_preemptive_section_ending=True,
+                description="Three timed parts of 4, 3 and 3 minutes, taken in order; a part may end early.",
+                sections=SECTIONAL_PARTS,
+            ),
             # Scores hidden: the student sees "NA" for the score of a finished attempt.
             "scoreless": self._exam(
                 "practice-set-scores-hidden",
@@ -496,7 +537,8 @@ class Command(BaseCommand):
             language, _ = Language.objects.get_or_create(code=code, defaults={"title": title})
             ExamLanguage.objects.create(exam=exam, language=language, order=order)
         section_rows = [
-            Section.objects.create(exam=exam, order=i + 1, name=name) for i, name in enumerate(sections)
+            Section.objects.create(exam=exam, order=i + 1, **_section_fields(part))
+            for i, part in enumerate(sections)
         ]
         direction = None
         for order, spec in enumerate(questions, start=1):

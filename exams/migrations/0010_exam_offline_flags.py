@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('exams', '0008_languages_and_translations'),
+        ('exams', '0009_section_instructions'),
     ]
 
     operations = [

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('attempts', '0006_webhook_outbox'),
+        ('attempts', '0007_attempt_sections'),
         ('exams', '0007_access_code'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
