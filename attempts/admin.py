@@ -18,7 +18,15 @@ from exams.models import Exam
 
 from . import outbox
 from .admin_pages import exam_analytics_view, exam_essays_view, exam_live_view
-from .models import Attempt, AttemptItem, RefusedRequest, WebhookDelivery, WebhookEndpoint, WebhookEvent
+from .models import (
+    Attempt,
+    AttemptItem,
+    OfflineSubmission,
+    RefusedRequest,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
 from .services import EachOutcome, attempts_end, attempts_rescore
 
 
@@ -317,6 +325,39 @@ class WebhookDeliveryAdmin(admin.ModelAdmin):
     list_filter = ["ok", "status_code", "attempted_at"]
     list_select_related = ["event"]
     search_fields = ["event__webhook_id"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(OfflineSubmission)
+class OfflineSubmissionAdmin(admin.ModelAdmin):
+    """Offline exams' submissions as the apps sent them, read-only: pending ones wait for the worker,
+    refused ones say why (retakes used up), processed ones link to their attempt."""
+
+    list_display = ["received_at", "user", "exam", "started_on", "completed_on", "status", "tries", "attempt"]
+    list_select_related = ["user", "exam", "attempt"]
+    list_filter = ["status", "exam", "received_at"]
+    search_fields = ["user__username", "user__email"]
+    date_hierarchy = "received_at"
+    fields = [
+        "user",
+        "exam",
+        "started_on",
+        "completed_on",
+        "received_at",
+        "status",
+        "refusal",
+        "tries",
+        "next_attempt_at",
+        "processed_at",
+        "attempt",
+        "answers",
+    ]
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False

@@ -129,3 +129,26 @@ class ScoreHidden(Forbidden):
 class AnswersHidden(Forbidden):
     code = "answers_hidden"
     message = "This exam does not show its answers."
+
+
+class NotAnOfflineExam(Forbidden):
+    code = "not_offline_exam"
+    message = "This exam is not an offline exam: take it online."
+
+
+class InvalidOfflineAttempt(Invalid):
+    """The submission's times do not fit together or the exam's schedule."""
+
+    code = "invalid_offline_attempt"
+    field = "offline_attempt"
+
+
+class OfflineSubmissionLate(InvalidOfflineAttempt):
+    code = "offline_submission_late"
+
+
+class InvalidOfflineAnswer(Invalid):
+    """An answer naming a question the exam does not hold, or a response the question cannot take."""
+
+    code = "invalid_offline_answer"
+    field = "offline_answers"

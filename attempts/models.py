@@ -322,3 +322,59 @@ class WebhookDelivery(models.Model):
 
     def __str__(self):
         return f"{self.event_id} @ {self.attempted_at:%Y-%m-%d %H:%M:%S}: {self.status_code or 'no answer'}"
+
+
+# --- Offline exams (attempts/offline.py) ----------------------------------------------------------
+
+
+class OfflineSubmission(models.Model):
+    """The answers of an offline exam as the app sent them: written in the request's transaction and
+    processed by a task into one completed attempt.
+
+    One row per (exam, user, started_on), held by a unique constraint: the app sending the same
+    submission again, or twice at once, finds the first row and makes no second attempt.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        # The attempt is made and scored.
+        PROCESSED = "processed"
+        # A rule said no when it was processed (retakes used up); `refusal` says which.
+        REFUSED = "refused"
+
+    exam = models.ForeignKey("exams.Exam", on_delete=models.CASCADE, related_name="offline_submissions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="offline_submissions"
+    )
+    started_on = models.DateTimeField()
+    completed_on = models.DateTimeField()
+    # [{"question_id", "duration" (seconds or null), "selected_answers", "short_text", "essay_text"}],
+    # validated against the exam's questions when received.
+    answers = models.JSONField(default=list)
+    received_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    # When the task may next take it: moved ahead while a task holds it, so a lost task's submission
+    # is due again once that lease runs out and the re-queue sweep sends it.
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    tries = models.PositiveIntegerField(default=0)
+    attempt = models.OneToOneField(
+        Attempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="offline_submission"
+    )
+    refusal = models.CharField(max_length=200, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["exam", "user", "started_on"], name="one_offline_submission_per_sitting"
+            )
+        ]
+        indexes = [
+            models.Index(
+                fields=["next_attempt_at"], condition=Q(status="pending"), name="offline_submission_due"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.user} · {self.exam} offline, started {self.started_on:%Y-%m-%d %H:%M}"

@@ -21,7 +21,6 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 
-from exams import errors as exam_errors
 from exams.choices import QuestionType
 from exams.models import (
     DEFAULT_LANGUAGE_CODE,
@@ -39,7 +38,9 @@ from exams.selectors import (
     exams_visible_to,
     paper_languages,
     require_access_code_of,
-    sees_every_exam,
+    require_known,
+    require_visible,
+    with_visibility,
 )
 from testpress.queries import subquery_count, subquery_sum
 
@@ -135,19 +136,11 @@ def exam_for_user(*, user, slug: str, access_code: str | None = None) -> Exam:
     limited to batches the user is not in. With `access_code` (a POST to attempts_url), 403
     wrong_access_code unless it is one of the exam's codes; a right one opens it whatever its batches.
     """
-    visible = exams_visible_to(user, access_code=access_code).filter(pk=OuterRef("pk"))
-    exam = (
-        with_languages(with_user_counts(Exam.objects.filter(slug=slug), user=user))
-        .annotate(visible=Exists(visible))
-        .first()
-    )
-    if exam is None or not (exam.published or sees_every_exam(user)):
-        raise exam_errors.ExamNotFound()
+    exams = with_languages(with_user_counts(Exam.objects.filter(slug=slug), user=user))
+    exam = require_known(with_visibility(exams, user, access_code=access_code).first(), user)
     if access_code is not None:
         require_access_code_of(exam, access_code)
-    if not exam.visible:
-        raise exam_errors.ExamNotAvailable()
-    return exam
+    return require_visible(exam)
 
 
 def with_exam(queryset: QuerySet[Attempt], *, user) -> QuerySet[Attempt]:
@@ -547,6 +540,25 @@ def attempt_item(attempt: Attempt, item_id: int) -> AttemptItem:
     if item is None:
         raise errors.ItemNotFound()
     return item
+
+
+def offline_paper(exam: Exam, *, now: datetime) -> QuerySet[ExamQuestion]:
+    """An offline exam's questions in the order an attempt gets them, with what the paper prints of
+    them (question, direction, subject, section, choices): two queries a page.
+
+    403 not_offline_exam for an exam taken online, 403 exam_not_open outside its schedule: the paper
+    is as secret before the exam opens as an online attempt's questions are.
+    """
+    if not exam.is_offline_exam:
+        raise errors.NotAnOfflineExam()
+    if not exam.is_open(now):
+        raise errors.ExamNotOpen()
+    return (
+        ExamQuestion.objects.filter(exam=exam)
+        .select_related("question__direction", "question__subject", "section")
+        .prefetch_related(Prefetch("question__answers", queryset=Answer.objects.order_by("order", "id")))
+        .order_by("order", "id")
+    )
 
 
 def require_ended(attempt: Attempt) -> None:

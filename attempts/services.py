@@ -15,7 +15,8 @@ Rules every service keeps:
 - A service that makes an attempt ranked or changes a ranked score moves its score tally in the
   same transaction (_save_scored); nothing else does (attempts/tallies.py).
 - Starting (attempt_create) and completing (_complete: end, time-out, sweep, staff) write the
-  webhook's outbox row in the same transaction, one INSERT (attempts/outbox.py).
+  webhook's outbox row in the same transaction, one INSERT (attempts/outbox.py); an offline sitting
+  (attempt_create_offline) is both at once and writes both.
 - A sectionally timed attempt (attempt.sectionally_timed) also moves the clock of its running
   section (AttemptSection), read with the locked attempt; only that section's items may be saved.
   A section whose time ran out is completed like an overdue attempt, and the attempt with it when
@@ -23,7 +24,7 @@ Rules every service keeps:
 """
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -88,8 +89,7 @@ def attempt_create(*, user, exam: Exam, now: datetime | None = None) -> Attempt:
     if not exam.is_open(now):
         raise errors.ExamNotOpen()
 
-    get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk").first()
-    history = _history(exam=exam, user=user)
+    history = _locked_history(exam=exam, user=user)
     _refuse_another(exam=exam, history=history)
 
     links = list(
@@ -125,6 +125,12 @@ def attempt_create(*, user, exam: Exam, now: datetime | None = None) -> Attempt:
         )
     outbox.record(attempt=attempt, kind=WebhookEvent.Kind.STARTED)
     return attempt
+
+
+def _locked_history(*, exam: Exam, user) -> dict:
+    """_history under a lock of the user's row: one user's attempt creations run one at a time."""
+    get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk").first()
+    return _history(exam=exam, user=user)
 
 
 def _history(*, exam: Exam, user) -> dict:
@@ -477,6 +483,112 @@ def _answer_id(value) -> int:
             shown = f"a value of type {type(value).__name__}"
         raise errors.InvalidChoice(f"Not an answer id: {shown}.")
     return value
+
+
+# --- Offline exams (attempts/offline.py receives and queues; these make the attempt) -----------
+
+
+def offline_answers_checked(*, exam: Exam, answers: list[dict]) -> list[dict]:
+    """An offline submission's answers fitted to the exam, by the online save's rules, as stored.
+
+    Each answer names an `exam_question_id` of this exam, once, with any of `selected_answers`,
+    `short_text`, `essay_text` (checked as an online save checks them: choices of that question, a
+    number for a numerical one, lengths) and `duration` (a timedelta or None). Answers come back keyed
+    by question: {"question_id", "selected_answers", "short_text", "essay_text", "duration"
+    (seconds or None)}. 400 invalid_offline_answer naming the exam question otherwise. The exam's
+    questions in one query, their choices from the cached paper (exams/paper.py): at most two more.
+    """
+    links = {link.pk: link for link in ExamQuestion.objects.filter(exam=exam)}
+    given = [answer["exam_question_id"] for answer in answers]
+    unknown = [pk for pk in dict.fromkeys(given) if pk not in links]
+    if unknown:
+        raise errors.InvalidOfflineAnswer(
+            f"Not questions of this exam: exam_question_id {', '.join(map(str, unknown))}."
+        )
+    repeated = [pk for pk, times in Counter(given).items() if times > 1]
+    if repeated:
+        raise errors.InvalidOfflineAnswer(
+            f"Answer each question once: exam_question_id {', '.join(map(str, repeated))} came twice or more."
+        )
+    choices = paper_choices(exam.pk)
+
+    checked = []
+    for answer in answers:
+        link = links[answer["exam_question_id"]]
+        changes = {field: answer[field] for field in ANSWER_FIELDS if answer.get(field) is not None}
+        try:
+            question = choices.get(link.question_id) or _question_choices(exam.pk, link.question_id)
+            changes = _validated(question, changes)
+        except errors.Invalid as refusal:
+            raise errors.InvalidOfflineAnswer(f"exam_question_id {link.pk}: {refusal.message}") from None
+        duration = answer.get("duration")
+        checked.append(
+            {
+                "question_id": link.question_id,
+                "selected_answers": changes.get("selected_answers", []),
+                "short_text": changes.get("short_text", ""),
+                "essay_text": changes.get("essay_text", ""),
+                "duration": None if duration is None else duration.total_seconds(),
+            }
+        )
+    return checked
+
+
+@transaction.atomic
+def attempt_create_offline(
+    *, user, exam: Exam, started_on: datetime, completed_on: datetime, answers: list[dict]
+) -> Attempt:
+    """One completed, scored attempt from an offline sitting: answers as offline_answers_checked
+    stores them, the clock from started_on to completed_on (at most the exam's duration).
+
+    The same retake limit as attempt_create (403 retakes_exhausted, under the same lock of the user's
+    row); the schedule was checked when the submission came in, so a submission processed after the
+    exam closed still counts. A running online attempt of the exam does not stop it: it was written
+    on the device. Scored by the same code as an ended online attempt, its score tally moved, and
+    the webhook's started and completed events written, all in this transaction.
+    """
+    history = _locked_history(exam=exam, user=user)
+    if exam.remaining_attempts(history["used"]) == 0:
+        raise errors.RetakesExhausted()
+
+    links = list(ExamQuestion.objects.filter(exam=exam).select_related("question").order_by("order", "id"))
+    by_question = {answer["question_id"]: answer for answer in answers}
+    taken = max(completed_on - started_on, timedelta(0))
+    attempt = Attempt.objects.create(
+        exam=exam,
+        user=user,
+        attempt_number=(history["last_number"] or 0) + 1,
+        state=AttemptState.COMPLETED,
+        date=started_on,
+        last_started_time=started_on,
+        last_answer_updated_time=completed_on if answers else None,
+        clock_checked_at=None,
+        time_taken=taken if exam.duration is None else min(taken, exam.duration),
+        completed_at=completed_on,
+        total_questions=len(links),
+    )
+    items = []
+    for position, link in enumerate(links, start=1):
+        answer = by_question.get(link.question_id, {})
+        seconds = answer.get("duration")
+        items.append(
+            AttemptItem(
+                attempt=attempt,
+                question_id=link.question_id,
+                section_id=link.section_id,
+                order=position,
+                selected_answers=answer.get("selected_answers", []),
+                short_text=answer.get("short_text", ""),
+                essay_text=answer.get("essay_text", ""),
+                duration=None if seconds is None else timedelta(seconds=seconds),
+            )
+        )
+    AttemptItem.objects.bulk_create(items)
+    _score(attempt)
+    _save_scored(attempt, None, SCORE_FIELDS)
+    outbox.record(attempt=attempt, kind=WebhookEvent.Kind.STARTED)
+    outbox.record(attempt=attempt, kind=WebhookEvent.Kind.COMPLETED)
+    return attempt
 
 
 # --- Ending ----------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import logging
 from celery import shared_task
 from django.conf import settings
 
-from . import outbox, services, tallies, webhooks
+from . import offline, outbox, services, tallies, webhooks
 
 logger = logging.getLogger(__name__)
 
@@ -66,4 +66,22 @@ def requeue_webhook_events() -> int:
     queued = 0
     for event_id in webhooks.due_events():
         queued += outbox.enqueue(event_id)
+    return queued
+
+
+@shared_task(name="attempts.process_offline_submission")
+def process_offline_submission(submission_id: int) -> str | None:
+    """Make the attempt of one offline submission (offline.submission_process); its status after.
+
+    Safe to run twice: the submission is locked and only a pending one is processed.
+    """
+    return offline.submission_process(submission_id)
+
+
+@shared_task(name="attempts.requeue_offline_submissions")
+def requeue_offline_submissions() -> int:
+    """Queue every pending submission whose task is overdue (offline.due_submissions); how many."""
+    queued = 0
+    for submission_id in offline.due_submissions():
+        queued += offline.enqueue(submission_id)
     return queued

@@ -275,6 +275,7 @@ class ExamAdmin(CountColumnsMixin, admin.ModelAdmin):
                 ]
             },
         ),
+        ("Offline exam", {"fields": ["is_offline_exam", "grace_duration_for_offline_submission"]}),
         (
             "Marking",
             {

@@ -1,5 +1,5 @@
 from collections.abc import Callable, Iterable
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -122,6 +122,21 @@ class Exam(models.Model):
     allow_preemptive_section_ending = models.BooleanField(
         default=False, help_text="Whether a student may end a timed section before its time is up."
     )
+    # Offline exams (attempts/offline.py): the app downloads the paper, the student writes it without a
+    # network, and the answers are sent in one submission later.
+    is_offline_exam = models.BooleanField(
+        "offline exam",
+        default=False,
+        help_text=(
+            "Students download the whole paper, write it in the app without a network and send their "
+            "answers later; the server scores them as one completed attempt."
+        ),
+    )
+    grace_duration_for_offline_submission = models.PositiveIntegerField(
+        "grace for offline submissions (minutes)",
+        default=0,
+        help_text="Minutes after the end date during which offline answers are still accepted.",
+    )
     published = models.BooleanField(default=False, db_index=True)
     # The fact that an exam is limited, kept apart from whom it is limited to: deleting its last
     # batch leaves it limited to nobody rather than open to everybody.
@@ -189,6 +204,14 @@ class Exam(models.Model):
     @classmethod
     def open_q(cls, at: datetime) -> Q:
         return cls.started_q(at) & (Q(end_date__isnull=True) | Q(end_date__gt=at))
+
+    @property
+    def offline_submission_deadline(self) -> datetime | None:
+        """The last moment an offline submission may say it was completed: end_date + the grace; None for
+        an exam that never closes. An exam closing at 17:00 with 30 minutes of grace takes 17:30."""
+        if self.end_date is None:
+            return None
+        return self.end_date + timedelta(minutes=self.grace_duration_for_offline_submission)
 
     def ranks_published(self, at: datetime) -> bool:
         return self.enable_ranks and (self.rank_publishing_date is None or self.rank_publishing_date <= at)

@@ -46,6 +46,35 @@ def exams_visible_to(user, *, access_code: str | None = None) -> QuerySet[Exam]:
     return Exam.objects.filter(Q(published=True) & allowed)
 
 
+def with_visibility(queryset: QuerySet[Exam], user, *, access_code: str | None = None) -> QuerySet[Exam]:
+    """Annotate `visible`: whether exams_visible_to(user, access_code=...) holds the exam (an EXISTS)."""
+    visible = exams_visible_to(user, access_code=access_code).filter(pk=OuterRef("pk"))
+    return queryset.annotate(visible=Exists(visible))
+
+
+def require_known(exam: Exam | None, user) -> Exam:
+    """404 when there is no such exam, or it is unpublished and the user does not see drafts."""
+    if exam is None or not (exam.published or sees_every_exam(user)):
+        raise errors.ExamNotFound()
+    return exam
+
+
+def require_visible(exam: Exam) -> Exam:
+    """403 for an exam annotated by with_visibility that the user may not see (another batch's)."""
+    if not exam.visible:
+        raise errors.ExamNotAvailable()
+    return exam
+
+
+def visible_exam(*, user, pk: int) -> Exam:
+    """One exam by id, with its number_of_questions, as the student API's exam detail decides who sees
+    it (404 unknown or unpublished, 403 another batch's): one query."""
+    exams = Exam.objects.filter(pk=pk).annotate(
+        number_of_questions=subquery_count(ExamQuestion.objects.filter(exam=OuterRef("pk")))
+    )
+    return require_visible(require_known(with_visibility(exams, user).first(), user))
+
+
 def _open_to_all() -> Q:
     """An exam not restricted to batches and holding none: every student sees it once published."""
     return Q(restricted_to_batches=False) & ~Exists(Batch.objects.filter(exams=OuterRef("pk")))

@@ -6,6 +6,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
+from attempts.api.offline_exams import OfflinePaperView, OfflineSubmissionView
 from testpress.api.auth import ObtainAuthToken, RefreshAuthToken
 from testpress.api.docs import RedocDocsView, SwaggerDocsView
 from testpress.api.exceptions import json_not_found
@@ -34,6 +35,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     re_path(rf"^api/(?P<version>{STUDENT_VERSIONS})/", include(student_api)),
     re_path(rf"^api/(?P<version>{ADMIN_VERSIONS})/", include(admin_api)),
+    # Offline exams: the only endpoints of v2.4 and v3 (the rest of the student API stops at v2.3).
+    path("api/v2.4/exams/<int:pk>/questions/", OfflinePaperView.as_view(), name="offline-exam-paper"),
+    path(
+        "api/v3/exams/<int:pk>/submit-offline-exam-answers/",
+        OfflineSubmissionView.as_view(),
+        name="offline-exam-submit",
+    ),
     path("api/schema/", SchemaView.as_view(), name="schema"),
     path("api/docs/", SwaggerDocsView.as_view(), name="api-docs"),
     path("api/redoc/", RedocDocsView.as_view(), name="api-redoc"),

@@ -14,7 +14,7 @@ EXAM_EXTRA_KEYS = {"attempts_count", "paused_attempts_count", "languages"}
 # Part 3: the timer mode and what the student is shown.
 EXAM_FLAG_KEYS = {
     "show_score", "show_percentile", "show_pass_or_fail", "disable_attempt_resume",
-    "allow_preemptive_section_ending",
+    "allow_preemptive_section_ending", "is_offline_exam", "grace_duration_for_offline_submission",
 }  # fmt: skip
 EXAM_EXTRA_KEYS |= EXAM_FLAG_KEYS
 

@@ -29,6 +29,7 @@ DOMAIN_MODULES = {
     "live",
     "signals",
     "disclosure",
+    "offline",
 }
 WEB_FRAMEWORK = ("rest_framework", "drf_spectacular", "django_filters")
 

@@ -71,7 +71,8 @@ class SchemaView(SpectacularAPIView):
 DESCRIPTIONS = {
     "v2.1": (
         "The **student API**: what the Testpress apps call to list exams, take them and read results. "
-        "Served at v2.1 and, for older apps, at v2.2, v2.2.1 and v2.3 with the same behaviour."
+        "Served at v2.1 and, for older apps, at v2.2, v2.2.1 and v2.3 with the same behaviour; the offline "
+        "exam's paper at v2.4 and its submission at v3 only."
     ),
     "v2.5": (
         "The **admin API**: staff read attempts, exams and users and enrol students; each endpoint asks "
@@ -106,9 +107,16 @@ def drop_paths_of_other_versions(result, generator, **kwargs):
     """Keep only the paths that exist: each API version's URLs accept their own versions only.
 
     drf-spectacular writes every versioned view under the requested version; /api/v2.5/exams/
-    does not exist (the student API stops at v2.3), so it must not be documented.
+    does not exist (the student API stops at v2.3), so it must not be documented. The offline exam
+    endpoints, served at their own versions only (v2.4, v3), carry no versioning and land in every
+    document: they belong to the student one.
     """
-    result["paths"] = {path: item for path, item in result["paths"].items() if _resolves(path)}
+    admin = generator.api_version in (None, "v2.5")
+    result["paths"] = {
+        path: item
+        for path, item in result["paths"].items()
+        if _resolves(path) and path.startswith("/api/v2.5/") == admin
+    }
     return result
 
 
@@ -178,6 +186,9 @@ ERROR_RESPONSES = {
     403: OpenApiResponse(ErrorSerializer, "Not allowed to this user (or not now, see `error_code`)."),
     404: OpenApiResponse(ErrorSerializer, "No such object (or page)."),
     409: OpenApiResponse(ErrorSerializer, "The object's state forbids it, see `error_code`."),
+    413: OpenApiResponse(
+        ErrorSerializer, "A body over the size the server reads (DATA_UPLOAD_MAX_MEMORY_SIZE)."
+    ),
     415: OpenApiResponse(ErrorSerializer, "A body in a media type the server does not read."),
     429: OpenApiResponse(ErrorSerializer, "Too many requests; retry after `Retry-After` seconds."),
 }

@@ -317,6 +317,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("SWEEP_WEBHOOK_SECONDS", default=30.0),
         "options": {"expires": 25},
     },
+    "requeue-offline-submissions": {
+        "task": "attempts.requeue_offline_submissions",
+        "schedule": env.float("SWEEP_OFFLINE_SECONDS", default=30.0),
+        "options": {"expires": 25},
+    },
     "check-score-tallies": {
         "task": "attempts.check_score_tallies",
         "schedule": crontab(minute=30, hour=2),
@@ -340,6 +345,17 @@ WEBHOOK_REQUEUE_BATCH = 1000
 # Retries due sooner are queued with a countdown; later ones wait for the sweep, not in the broker
 # (whose visibility_timeout would hand a long-waiting message out twice).
 WEBHOOK_COUNTDOWN_MAX_SECONDS = 600
+
+
+# --- Offline exams (attempts/offline.py) ----------------------------------------------------------
+# How far in the future a submission's completed_on may be: a phone's clock runs a little ahead.
+OFFLINE_CLOCK_SKEW = timedelta(seconds=env.int("OFFLINE_CLOCK_SKEW_SECONDS", default=300))
+# A pending submission due for this long has lost its task: the re-queue sweep queues it again.
+OFFLINE_REQUEUE_AFTER_SECONDS = 30
+OFFLINE_REQUEUE_BATCH = 1000
+# Seconds before a submission whose processing raised is tried again: the first, second, … failure
+# (a bug or bad data: the error is logged each time); the last delay repeats.
+OFFLINE_RETRY_DELAYS = [60, 300, 1800, 3600, 21600]
 
 
 def refuse_public_keys(*, secret_key: str, signing_key: str) -> None:

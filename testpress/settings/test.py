@@ -29,3 +29,6 @@ WEBHOOK_RETRY_DELAYS = [0.3, 0.3, 0.3]
 WEBHOOK_REQUEUE_AFTER_SECONDS = env.float("WEBHOOK_REQUEUE_AFTER_SECONDS", default=0)  # noqa: F405
 WEBHOOK_LEASE_SECONDS = env.float("WEBHOOK_LEASE_SECONDS", default=60)  # noqa: F405
 WEBHOOK_TIMEOUT_SECONDS = 3
+
+# The offline re-queue sweep takes every pending submission at once, so tests need not wait for it.
+OFFLINE_REQUEUE_AFTER_SECONDS = env.float("OFFLINE_REQUEUE_AFTER_SECONDS", default=0)  # noqa: F405

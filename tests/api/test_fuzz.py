@@ -72,6 +72,10 @@ def real_path_parameters(world: World, path: str) -> list[dict]:
         slugs = [world.open_exam, world.hidden_answers_exam, world.upcoming_exam, world.other_batch_exam]
         slugs.append(world.untouched.exam)
         return [{"slug": exam.slug} for exam in [*slugs, world.unpublished_exam]]
+    if "/exams/{id}/" in path and "/admin/" not in path:
+        # The offline exam endpoints: the offline exam, an online one, another batch's, a draft.
+        exams = (world.offline_exam, world.open_exam, world.other_batch_exam, world.unpublished_exam)
+        return [{"id": exam.pk} for exam in exams]
     if "/admin/exams/{id}" in path:
         return [{"id": exam.pk} for exam in (world.open_exam, world.unpublished_exam)]
     if "/admin/users/{id}" in path:

@@ -8,17 +8,19 @@ savepoint rolled back after it, so every one meets the same world.
 """
 
 import json
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation
 from functools import cache
 
 import pytest
 from django.db import transaction
+from django.utils import timezone
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.test import APIClient
 
 from accounts.models import Batch, User
 from accounts.services import MAX_BATCHES
-from attempts.models import Attempt, AttemptItem
+from attempts.models import Attempt, AttemptItem, OfflineSubmission
 from exams.choices import QuestionType
 from testpress.api.auth import issue_refresh_token, issue_token
 from tests.security.world import World, build_world
@@ -63,11 +65,27 @@ def base_bodies(world: World) -> dict[str, dict]:
         "admin_users_create": {"username": "newcomer", "password": "Str0ng-pass-4821"},
         "admin_users_partial_update": {},
         "me_partial_update": {},
+        "offline_exam_submit": offline_submission(world),
+    }
+
+
+def offline_submission(world: World) -> dict:
+    """A sitting of the world's offline exam that ended a few minutes ago, its first question answered."""
+    now = timezone.now()
+    first = world.offline_exam.exam_questions.order_by("order").first()
+    return {
+        "offline_attempt": {
+            "started_on": (now - timedelta(minutes=30)).isoformat(),
+            "completed_on": (now - timedelta(minutes=5)).isoformat(),
+        },
+        "offline_answers": [{"exam_question_id": first.pk, "selected_answers": [], "duration": 30}],
     }
 
 
 def path_parameters(world: World, path: str) -> list[dict]:
     """The objects each write acts on: the student's running attempt and each of its items."""
+    if "submit-offline-exam-answers" in path:
+        return [{"id": world.offline_exam.pk}]
     if "{item_id}" in path:
         return [{"id": world.running.pk, "item_id": item.pk} for item in world.running.items.all()]
     if "{section_id}" in path:
@@ -101,7 +119,7 @@ def snapshot() -> dict:
     """Every row a write could touch."""
     return {
         model.__name__: list(model.objects.order_by("pk").values())
-        for model in (User, Batch, User.batches.through, Attempt, AttemptItem)
+        for model in (User, Batch, User.batches.through, Attempt, AttemptItem, OfflineSubmission)
     }
 
 

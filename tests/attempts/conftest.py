@@ -6,6 +6,8 @@ from django.utils import timezone
 
 from exams.choices import QuestionType
 from tests.factories import ExamFactory, ExamQuestionFactory, QuestionFactory, SectionFactory
+from tests.webhook_receiver import Receiver
+from tests.worker_processes import Workers, use_no_broker, use_redis_broker
 
 QUESTION_KINDS = {
     QuestionType.SINGLE: {"with_choices": 4},
@@ -52,3 +54,27 @@ def exam_of(db, now):
         return build_exam(types, **fields)
 
     return make
+
+
+# --- A real worker and a receiver (tests/worker_processes.py), for the worker tests -------------
+
+
+@pytest.fixture
+def broker():
+    use_redis_broker()
+    yield
+    use_no_broker()
+
+
+@pytest.fixture
+def receiver():
+    receiver = Receiver().start()
+    yield receiver
+    receiver.stop()
+
+
+@pytest.fixture
+def workers(broker, receiver, tmp_path):
+    workers = Workers(receiver, tmp_path)
+    yield workers
+    workers.stop_all()

@@ -1,11 +1,13 @@
 """seed_demo gives a new user something real to explore, and running it twice changes nothing."""
 
+from datetime import timedelta
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import User
 from attempts.choices import AttemptState, ItemResult
@@ -186,6 +188,34 @@ def test_testpress_can_try_a_strict_timer_hidden_scores_and_an_access_code(demo,
     assert [exam["slug"] for exam in listed] == ["evening-batch-special"]
     response = client.post(listed[0]["attempts_url"], {"access_code": "EVENING-SPECIAL"}, format="json")
     assert response.status_code == 201
+
+
+def test_testpress_can_download_the_offline_paper_and_submit_answers(
+    demo, client_for, django_capture_on_commit_callbacks
+):
+    client = client_for(User.objects.get(username="testpress"))
+    exam = client.get("/api/v2.1/exams/offline-mock-test/").json()
+    assert (exam["is_offline_exam"], exam["grace_duration_for_offline_submission"]) == (True, 60)
+    paper = client.get(f"/api/v2.4/exams/{exam['id']}/questions/").json()["results"]
+    first = paper["exam_questions"][0]
+    [question] = [q for q in paper["questions"] if q["id"] == first["question_id"]]
+    now = timezone.now()
+    body = {
+        "offline_attempt": {
+            "started_on": (now - timedelta(minutes=20)).isoformat(),
+            "completed_on": (now - timedelta(minutes=2)).isoformat(),
+        },
+        "offline_answers": [
+            {"exam_question_id": first["id"], "selected_answers": [question["answers"][0]["id"]]}
+        ],
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/api/v3/exams/{exam['id']}/submit-offline-exam-answers/", body, format="json"
+        )
+    assert response.status_code == 202
+    attempts = client.get(exam["attempts_url"]).json()["results"]
+    assert [a["state"] for a in attempts] == ["Completed"]
 
 
 def test_testpress_can_take_the_bilingual_exam_answering_in_hindi(demo, client_for):

@@ -18,19 +18,12 @@ from attempts.services import attempt_create, attempt_end, attempt_save_item, at
 from exams.choices import Difficulty
 from exams.models import Exam, Question
 from tests.factories import SubjectFactory
-from tests.webhook_receiver import Receiver, hash_is_valid, signature_is_valid
+from tests.webhook_receiver import hash_is_valid, signature_is_valid
 
 from .conftest import correct_ids, wrong_ids
 
 SECRET, KEY = "s3cret/+ ü", "pk_live_1"
 Status = WebhookEvent.Status
-
-
-@pytest.fixture
-def receiver():
-    receiver = Receiver().start()
-    yield receiver
-    receiver.stop()
 
 
 @pytest.fixture

@@ -10,10 +10,12 @@ sends a method the pattern does not allow, which must be a 405 for whoever gets 
 
 import re
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 from django.urls import URLResolver, get_resolver
+from django.utils import timezone
 from rest_framework.test import APIClient
 
 from testpress.api.auth import issue_token
@@ -66,6 +68,13 @@ class Entry:
 
 def attempt_of(name):
     return lambda w: {"pk": getattr(w, name).pk}
+
+
+def offline_submission() -> dict:
+    """A sitting of the world's offline exam that ended a few minutes ago, nothing answered."""
+    now = timezone.now()
+    times = {"started_on": now - timedelta(minutes=30), "completed_on": now - timedelta(minutes=5)}
+    return {"offline_attempt": {k: v.isoformat() for k, v in times.items()}, "offline_answers": []}
 
 
 ANY_USER = (401, 200, 200, 200, 200, 200)
@@ -132,6 +141,15 @@ EXPECTED = {
     ),
     "api/{version}/me/": Entry(
         {"GET": ANY_USER, "PATCH": ANY_USER}, refused="POST", bodies={"PATCH": {"first_name": "Renamed"}}
+    ),
+    # Offline exams, at their own versions only: whoever sees the exam downloads its paper and submits
+    # (accepted for processing: 202).
+    "api/v2.4/exams/{pk}/questions/": Entry({"GET": ANY_USER}, lambda w: {"pk": w.offline_exam.pk}, "POST"),
+    "api/v3/exams/{pk}/submit-offline-exam-answers/": Entry(
+        {"POST": (401, 202, 202, 202, 202, 202)},
+        lambda w: {"pk": w.offline_exam.pk},
+        refused="GET",
+        bodies={"POST": lambda role: offline_submission()},
     ),
     # The admin API (v2.5): staff holding the model's permissions only, whatever the method.
     "api/{version}/admin/attempts/": Entry({"GET": STAFF_ONLY}, refused="POST"),

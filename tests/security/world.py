@@ -46,6 +46,8 @@ class World:
     upcoming_exam: Exam
     other_batch_exam: Exam
     unpublished_exam: Exam
+    # Taken offline: its paper is downloaded, its answers submitted later.
+    offline_exam: Exam
     running: Attempt
     completed: Attempt
     completed_hidden: Attempt
@@ -89,6 +91,7 @@ def build_world() -> World:
     upcoming = ExamFactory(slug="upcoming-exam", upcoming=True)
     other_batch = build_exam("R", slug="other-batch", batches=[BatchFactory(name="Elsewhere")])
     unpublished = ExamFactory(slug="draft-exam", published=False)
+    offline_exam = build_exam("RN", slug="offline-exam", is_offline_exam=True)
 
     def take(user, exam, *, end: bool):
         attempt = attempt_create(user=user, exam=exam, now=now - timedelta(minutes=5))
@@ -130,6 +133,7 @@ def build_world() -> World:
         upcoming_exam=upcoming,
         other_batch_exam=other_batch,
         unpublished_exam=unpublished,
+        offline_exam=offline_exam,
         running=running,
         completed=completed,
         completed_hidden=completed_hidden,

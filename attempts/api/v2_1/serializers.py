@@ -107,6 +107,8 @@ class ExamSerializer(serializers.ModelSerializer):
             "show_pass_or_fail",
             "disable_attempt_resume",
             "allow_preemptive_section_ending",
+            "is_offline_exam",
+            "grace_duration_for_offline_submission",
         ]
         read_only_fields = fields
 

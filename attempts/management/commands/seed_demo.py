@@ -498,6 +498,19 @@ class Command(BaseCommand):
                 show_score=False,
                 description="Practice only: your score is not shown.",
             ),
+            # Offline: the app downloads the paper, the answers come later in one submission.
+            "offline": self._exam(
+                "offline-mock-test",
+                APTITUDE[:4],
+                title="Offline Mock Test",
+                course=banking,
+                start_date=now - timedelta(days=1),
+                end_date=now + timedelta(days=30),
+                duration=timedelta(minutes=20),
+                is_offline_exam=True,
+                grace_duration_for_offline_submission=60,
+                description="Download it, write it offline, send the answers when you are back online.",
+            ),
             # English and Hindi: every question has its Hindi translation on the same choices.
             "bilingual": self._exam(
                 "general-awareness-english-hindi",
