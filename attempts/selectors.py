@@ -544,7 +544,8 @@ def attempt_item(attempt: Attempt, item_id: int) -> AttemptItem:
 
 def offline_paper(exam: Exam, *, now: datetime) -> QuerySet[ExamQuestion]:
     """An offline exam's questions in the order an attempt gets them, with what the paper prints of
-    them (question, direction, subject, section, choices): two queries a page.
+    them (question, direction, subject, section, choices, translations into the exam's languages):
+    two queries a page and the exam's language count; two more for a bilingual paper.
 
     403 not_offline_exam for an exam taken online, 403 exam_not_open outside its schedule: the paper
     is as secret before the exam opens as an online attempt's questions are.
@@ -553,10 +554,14 @@ def offline_paper(exam: Exam, *, now: datetime) -> QuerySet[ExamQuestion]:
         raise errors.NotAnOfflineExam()
     if not exam.is_open(now):
         raise errors.ExamNotOpen()
+    bilingual = ExamLanguage.objects.filter(exam=exam).count() >= 2
     return (
         ExamQuestion.objects.filter(exam=exam)
         .select_related("question__direction", "question__subject", "section")
-        .prefetch_related(Prefetch("question__answers", queryset=Answer.objects.order_by("order", "id")))
+        .prefetch_related(
+            Prefetch("question__answers", queryset=Answer.objects.order_by("order", "id")),
+            exam_translations(exam.pk, bilingual=bilingual, path="question__translations"),
+        )
         .order_by("order", "id")
     )
 

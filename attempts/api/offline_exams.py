@@ -23,7 +23,7 @@ from attempts.selectors import offline_paper
 from exams.models import Direction, Exam, ExamQuestion, Question, Section, Subject
 from exams.selectors import visible_exam
 from testpress.api.clock import request_now
-from testpress.api.fields import BoundedListField, ConstantField, DurationStringField, ScalarIntegerField
+from testpress.api.fields import BoundedListField, DurationStringField, ScalarIntegerField
 from testpress.api.filters import MAX_ID
 from testpress.api.parsers import JSONParser
 from testpress.api.schema import responses
@@ -88,8 +88,6 @@ class PaperQuestionSerializer(QuestionSerializer):
 
     direction = None
     subject = None
-    # The question's translations are not carried yet: the paper is its own language (`language`).
-    translations = ConstantField([])
 
     class Meta(QuestionSerializer.Meta):
         fields = [

@@ -28,6 +28,8 @@ from tests.factories import (
     LanguageFactory,
     QuestionFactory,
     UserFactory,
+    offer_in,
+    translate,
 )
 from tests.query_counts import request_queries
 
@@ -206,6 +208,19 @@ class TestThePaper:
         printed = student_client.get(paper_url(exam)).json()["results"]["questions"]
         assert [(q["language"], q["translations"]) for q in printed] == [("en", []), ("hi", [])]
 
+    def test_a_bilingual_paper_carries_each_questions_translations_on_the_same_choices(
+        self, student_client, exam_of
+    ):
+        exam = exam_of("RR", is_offline_exam=True)
+        offer_in(exam, "en", "hi")
+        first, second = (link.question for link in links_of(exam))
+        translate(first, "hi", question_html="<p>पहला प्रश्न</p>")
+        printed = student_client.get(paper_url(exam)).json()["results"]["questions"]
+        [hindi] = printed[0]["translations"]
+        assert (hindi["language"], hindi["question_html"]) == ("hi", "<p>पहला प्रश्न</p>")
+        assert [a["id"] for a in hindi["answers"]] == [a["id"] for a in printed[0]["answers"]]
+        assert "is_correct" not in str(printed) and printed[1]["translations"] == []
+
     def test_costs_the_same_queries_for_one_question_and_many(
         self, django_assert_num_queries, student_client
     ):
@@ -215,8 +230,9 @@ class TestThePaper:
             while ExamQuestion.objects.filter(exam=exam).count() < count:
                 question = QuestionFactory(with_choices=4, direction=DirectionFactory())
                 ExamQuestionFactory(exam=exam, question=question, order=count)
-            # The user, the exam with its visibility, the count, the page with its questions, their choices.
-            with django_assert_num_queries(request_queries(5)):
+            # The user, the exam with its visibility, its language count, the count, the page with its
+            # questions, their choices.
+            with django_assert_num_queries(request_queries(6)):
                 response = student_client.get(url)
             assert len(response.json()["results"]["questions"]) == count
 
