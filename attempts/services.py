@@ -371,7 +371,12 @@ def _save_item_if_unchanged(
     written = update_if_unchanged(
         attempt, unchanged, [*CLOCK_FIELDS, "last_answer_updated_time"], then=item, then_fields=item_fields
     )
-    return item if written else None
+    if not written:
+        # The attempt changed since it was read (or, impossibly, the item went): whatever part of the
+        # write matched is undone, and the locked path decides.
+        transaction.set_rollback(True)
+        return None
+    return item
 
 
 @transaction.atomic
