@@ -26,6 +26,7 @@ from exams.models import (
     DEFAULT_LANGUAGE_CODE,
     Answer,
     AnswerTranslation,
+    Course,
     Exam,
     ExamLanguage,
     ExamQuestion,
@@ -42,7 +43,7 @@ from exams.selectors import (
     require_visible,
     with_visibility,
 )
-from testpress.queries import subquery_count, subquery_sum
+from testpress.queries import PreparedQuery, concrete_columns, from_values, subquery_count, subquery_sum
 
 from . import errors, scoring, timing
 from .choices import OPEN_STATES, AttemptState, ItemResult
@@ -235,20 +236,11 @@ def item_counts_by(attempt: Attempt, group: str, *, with_columns: tuple[str, ...
     `with_columns` are read beside the group (columns of what the group names, so the groups stay
     the same); they come back as (counts, {column: value}) pairs.
     """
-    rows = (
-        attempt.items.order_by()
-        .values(group, *with_columns)
-        .annotate(
-            n=Count("id"),
-            n_correct=Count("id", filter=Q(result=ItemResult.CORRECT)),
-            n_incorrect=Count("id", filter=Q(result=ItemResult.INCORRECT)),
-            n_pending=Count("id", filter=Q(result=ItemResult.PENDING)),
-            marks_sum=Sum("marks"),
-            duration_sum=Sum("duration"),
-        )
-    )
+    shape = (group, with_columns)
+    if shape not in _ITEM_COUNTS:
+        _ITEM_COUNTS[shape] = PreparedQuery(lambda attempt: _item_counts(attempt, *shape), "attempt")
     found = {}
-    for row in rows:
+    for row in _ITEM_COUNTS[shape].rows(attempt=attempt.pk):
         counts = ItemCounts(
             total=row["n"],
             correct=row["n_correct"],
@@ -260,6 +252,26 @@ def item_counts_by(attempt: Attempt, group: str, *, with_columns: tuple[str, ...
         )
         found[row[group]] = (counts, {c: row[c] for c in with_columns}) if with_columns else counts
     return found
+
+
+# Every action on an attempt prints its sections' counts: each grouping is compiled once.
+_ITEM_COUNTS: dict[tuple, PreparedQuery] = {}
+
+
+def _item_counts(attempt_id: int, group: str, with_columns: tuple[str, ...]) -> QuerySet:
+    return (
+        AttemptItem.objects.filter(attempt_id=attempt_id)
+        .order_by()
+        .values(group, *with_columns)
+        .annotate(
+            n=Count("id"),
+            n_correct=Count("id", filter=Q(result=ItemResult.CORRECT)),
+            n_incorrect=Count("id", filter=Q(result=ItemResult.INCORRECT)),
+            n_pending=Count("id", filter=Q(result=ItemResult.PENDING)),
+            marks_sum=Sum("marks"),
+            duration_sum=Sum("duration"),
+        )
+    )
 
 
 @dataclass
@@ -412,40 +424,81 @@ def attempt_detail(*, user, pk: int) -> Attempt:
 EXAM_COUNTS = ("number_of_questions", "attempts_count", "paused_attempts_count", "language_count")
 
 
-def with_exam_counts(attempts: QuerySet[Attempt]) -> QuerySet[Attempt]:
-    """Attempts read with their exam and course and, for each, what with_user_counts would add to its
-    exam for the attempt's user: so that open_attempt_detail reads nothing more about the exam."""
-    own = Attempt.objects.filter(exam=OuterRef("exam_id"), user=OuterRef("user_id"))
-    return attempts.select_related("exam__course").annotate(
-        exam_number_of_questions=subquery_count(ExamQuestion.objects.filter(exam=OuterRef("exam_id"))),
-        exam_attempts_count=subquery_count(own),
-        exam_paused_attempts_count=subquery_count(own.filter(state__in=OPEN_STATES)),
-        exam_language_count=_language_count("exam_id"),
-    )
+def _exam_counts(exam, user) -> dict:
+    """with_user_counts' columns (and the exam's language count) for the exam and the user that `exam`
+    and `user` refer to (outer references or values), as annotations."""
+    own = Attempt.objects.filter(exam=exam, user=user)
+    return {
+        "number_of_questions": subquery_count(ExamQuestion.objects.filter(exam=exam)),
+        "attempts_count": subquery_count(own),
+        "paused_attempts_count": subquery_count(own.filter(state__in=OPEN_STATES)),
+        "language_count": subquery_count(ExamLanguage.objects.filter(exam=exam)),
+    }
 
 
-def _language_count(exam: str = "pk"):
-    return subquery_count(ExamLanguage.objects.filter(exam=OuterRef(exam)))
+_EXAM_COLUMNS = [*concrete_columns(Exam, "exam__"), *concrete_columns(Course, "exam__course__")]
+
+# Exam day's every save, heartbeat and start reads this: compiled once (testpress.queries).
+_ATTEMPT_FOR_CLOCK = PreparedQuery(
+    lambda pk, user: (
+        Attempt.objects.filter(pk=pk, user_id=user)
+        .values(*concrete_columns(Attempt), *_EXAM_COLUMNS)
+        .annotate(**_exam_counts(OuterRef("exam_id"), OuterRef("user_id")))
+    ),
+    "pk",
+    "user",
+)
+_COUNTED_EXAM = PreparedQuery(
+    lambda pk, user: (
+        Exam.objects.filter(pk=pk)
+        .values(*concrete_columns(Exam), *concrete_columns(Course, "course__"))
+        .annotate(**_exam_counts(OuterRef("pk"), user))
+    ),
+    "pk",
+    "user",
+)
+
+
+def attempt_for_clock(pk: int, *, taker_id: int) -> Attempt | None:
+    """The attempt `pk` taken by `taker_id`, with its exam and course and what the exam prints for its
+    taker (with_user_counts): one statement. None when the user takes no such attempt.
+
+    What a save, heartbeat or start decides on when the attempt is simply running (services), and
+    then prints: its exam's counts do not change with the clock, so open_attempt_detail reads them
+    no more.
+    """
+    row = _ATTEMPT_FOR_CLOCK.first(pk=pk, user=taker_id)
+    if row is None:
+        return None
+    attempt = from_values(Attempt, row)
+    attempt.exam = _counted_exam(row, "exam__")
+    attempt.exam_counts_read = True
+    return attempt
+
+
+def _counted_exam(row: dict, prefix: str = "") -> Exam:
+    exam = from_values(Exam, row, prefix)
+    exam.course = from_values(Course, row, f"{prefix}course__")
+    for name in EXAM_COUNTS:
+        setattr(exam, name, row[name])
+    return exam
 
 
 def open_attempt_detail(attempt: Attempt, *, user) -> Attempt:
     """What attempt_detail prints, for an open attempt the service has just written and handed back
-    (start, heartbeat, save): one or two queries instead of reading it all again.
+    (start, heartbeat, save, create): one or two queries instead of reading it all again.
 
     An open attempt has no standing (rank "NA", percentile 0: standing() never reads the tallies for
-    it), so only its exam's per-user counts (unless it was read with_exam_counts) and its sections
-    are read. A bilingual exam's languages are one query more; a monolingual exam (the most) prints
-    none and skips it. `user` is the one taking it.
+    it), so only its exam's per-user counts (unless attempt_for_clock read them with it) and its
+    sections are read. A bilingual exam's languages are one query more; a monolingual exam (the most)
+    prints none and skips it. `user` is the one taking it.
     """
     if attempt.is_completed:
         raise ValueError("A completed attempt prints its standing: read it with attempt_detail.")
-    if hasattr(attempt, "exam_attempts_count"):
+    if getattr(attempt, "exam_counts_read", False):
         exam = attempt.exam
-        for name in EXAM_COUNTS:
-            setattr(exam, name, getattr(attempt, f"exam_{name}"))
     else:
-        exams = with_user_counts(Exam.objects.filter(pk=attempt.exam_id), user=user)
-        exam = exams.annotate(language_count=_language_count()).get()
+        exam = _counted_exam(_COUNTED_EXAM.first(pk=attempt.exam_id, user=user.pk))
     if exam.language_count >= 2:
         prefetch_related_objects([exam], languages_prefetch())
     else:

@@ -193,8 +193,7 @@ def _move_clock_if_unchanged(
     its exam, then its clock written on condition that it is unchanged (attempts/writes.py). None when
     the locked path must decide: the attempt is not running, is overdue or changed in between."""
     # Read with what the answer prints of its exam: the API prints the attempt from this one query.
-    attempts = selectors.with_exam_counts(Attempt.objects.filter(pk=pk))
-    attempt = (attempts if taker_id is None else attempts.filter(user_id=taker_id)).first()
+    attempt = None if taker_id is None else selectors.attempt_for_clock(pk, taker_id=taker_id)
     if attempt is None or not _simply_running(attempt, now):
         return None
     unchanged = Q(state=attempt.state, clock_checked_at=attempt.clock_checked_at)
