@@ -3,6 +3,7 @@
 import hashlib
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
+from operator import attrgetter
 from pathlib import Path
 
 from django.db.models import Prefetch
@@ -37,12 +38,24 @@ from testpress.api.fields import (
     compact_number,
 )
 from testpress.api.filters import MAX_ID
+from testpress.api.printing import (
+    PlainPrinting,
+    attribute,
+    constant,
+    decimal,
+    decimal_text,
+    link,
+    local_time,
+    method,
+    timedelta_text,
+    utc_millis,
+)
 
 # The versions whose clients read max_retakes=null as "unlimited"; later ones need -1.
 NULL_UNLIMITED_RETAKES_VERSIONS = {"v2.1"}
 
 
-class ExamLanguageSerializer(serializers.ModelSerializer):
+class ExamLanguageSerializer(PlainPrinting, serializers.ModelSerializer):
     """A language the exam is offered in; `id` is the exam's link to it (one per exam and language)."""
 
     code = serializers.CharField(source="language.code", read_only=True)
@@ -54,8 +67,19 @@ class ExamLanguageSerializer(serializers.ModelSerializer):
         fields = ["id", "code", "title", "exam_id"]
         read_only_fields = fields
 
+    printers = {
+        "id": attribute("pk"),
+        "code": attribute("language.code"),
+        "title": attribute("language.title"),
+        "exam_id": attribute("exam_id"),
+    }
 
-class ExamSerializer(serializers.ModelSerializer):
+
+def _languages(serializer, exam: Exam) -> list[dict]:
+    return ExamLanguageSerializer(context=serializer.context).printed_many(exam.paper_languages)
+
+
+class ExamSerializer(PlainPrinting, serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(view_name="exam-detail", lookup_field="slug")
     course = serializers.CharField(source="course.name", read_only=True)
     start_date = LocalDateTimeField(read_only=True)
@@ -111,6 +135,43 @@ class ExamSerializer(serializers.ModelSerializer):
             "grace_duration_for_offline_submission",
         ]
         read_only_fields = fields
+
+    printers = {
+        "url": link("exam-detail", "slug"),
+        "id": attribute("pk"),
+        "title": attribute("title"),
+        "description": attribute("description"),
+        "course": attribute("course.name"),
+        "start_date": local_time("start_date"),
+        "end_date": local_time("end_date"),
+        "duration": timedelta_text("duration"),
+        "number_of_questions": attribute("number_of_questions"),
+        "negative_marks": decimal("negative_marks", max_digits=7),
+        "mark_per_question": decimal("mark_per_question", max_digits=7),
+        "template_type": attribute("template_type"),
+        "allow_retake": attribute("allow_retake"),
+        "max_retakes": method("max_retakes"),
+        "enable_ranks": attribute("enable_ranks"),
+        "rank_publishing_date": local_time("rank_publishing_date"),
+        "attempts_url": link("exam-attempts", "slug"),
+        "attempts": method("attempts"),
+        "allow_pdf": attribute("allow_pdf"),
+        "created": utc_millis("created"),
+        "slug": attribute("slug"),
+        "variable_mark_per_question": attribute("variable_mark_per_question"),
+        "show_answers": attribute("show_answers"),
+        "comments_count": constant(0),
+        "attempts_count": attribute("attempts_count"),
+        "paused_attempts_count": attribute("paused_attempts_count"),
+        "languages": _languages,
+        "show_score": attribute("show_score"),
+        "show_percentile": attribute("show_percentile"),
+        "show_pass_or_fail": attribute("show_pass_or_fail"),
+        "disable_attempt_resume": attribute("disable_attempt_resume"),
+        "allow_preemptive_section_ending": attribute("allow_preemptive_section_ending"),
+        "is_offline_exam": attribute("is_offline_exam"),
+        "grace_duration_for_offline_submission": attribute("grace_duration_for_offline_submission"),
+    }
 
     def get_max_retakes(self, exam: Exam) -> int | None:
         if exam.max_retakes is not None and exam.max_retakes >= 0:
@@ -177,7 +238,7 @@ class AttemptListSerializer(serializers.ListSerializer):
         return super().to_representation(attempts)
 
 
-class AttemptSummarySerializer(serializers.ModelSerializer):
+class AttemptSummarySerializer(PlainPrinting, serializers.ModelSerializer):
     """An attempt without its exam, as the exam detail lists them."""
 
     url = serializers.HyperlinkedIdentityField(view_name="attempt-detail")
@@ -208,6 +269,40 @@ class AttemptSummarySerializer(serializers.ModelSerializer):
         fields = [*SUMMARY_SEED_FIELDS, *CLIENT_EXTRA_FIELDS]
         read_only_fields = fields
         list_serializer_class = AttemptListSerializer
+
+    printers = {
+        "url": link("attempt-detail"),
+        "id": attribute("pk"),
+        "exam": lambda serializer, attempt: NestedExamSerializer(context=serializer.context).printed(
+            attempt.exam
+        ),
+        "user": attribute("user.username"),
+        "date": utc_millis("date"),
+        "total_questions": attribute("total_questions"),
+        "score": method("score"),
+        "review_url": link("attempt-review"),
+        "questions_url": link("attempt-questions"),
+        "percentile": method("percentile"),
+        "correct_count": attribute("correct_count"),
+        "incorrect_count": attribute("incorrect_count"),
+        "last_started_time": utc_millis("last_started_time"),
+        "remaining_time": method("remaining_time"),
+        "time_taken": method("time_taken"),
+        "state": lambda serializer, attempt: attempt.get_state_display(),
+        "rank": method("rank"),
+        "max_rank": method("max_rank"),
+        "percentage": method("percentage"),
+        "unanswered_count": attribute("unanswered_count"),
+        "commented_questions_count": constant(0),
+        "comments_count": constant(0),
+        "allow_retake": attribute("exam.allow_retake"),
+        "remaining_attempts": method("remaining_attempts"),
+        "total_bonus": constant(0),
+        "sections": method("sections"),
+        "speed": attribute("speed"),
+        "accuracy": method("accuracy"),
+        "rank_enabled": method("rank_enabled"),
+    }
 
     def _standing(self, attempt: Attempt) -> Standing:
         return standing(attempt, now=self.context["now"])
@@ -341,7 +436,41 @@ class ItemCountsSerializer(serializers.Serializer):
     score = serializers.DecimalField(source="counts.score", max_digits=10, decimal_places=2)
 
 
-class SectionResultSerializer(ItemCountsSerializer):
+UNSECTIONED = "Other questions"
+SECTION_FIELDS = [
+    "id",
+    "order",
+    "name",
+    "state",
+    "duration",
+    "remaining_time",
+    "instructions",
+    "questions_url",
+    "start_url",
+    "end_url",
+    "total",
+    "correct",
+    "incorrect",
+    "unanswered",
+    "score",
+    "cut_off",
+    "time_taken",
+]
+
+
+def _cut_off(section) -> str | None:
+    return None if section.cut_off is None else _CUT_OFF_TEXT(section.cut_off)
+
+
+_CUT_OFF_TEXT = decimal_text(max_digits=7)
+
+
+def _of_section(convert, default=None):
+    """`convert(section)` for a row of a section; `default` for the row of items outside any."""
+    return lambda serializer, row: default if row.section is None else convert(row.section)
+
+
+class SectionResultSerializer(PlainPrinting, ItemCountsSerializer):
     """One section of an attempt; items outside any section form a last row with null id and order.
 
     Its counts and score print null when the exam does not show scores. Timed by section, its state,
@@ -370,6 +499,29 @@ class SectionResultSerializer(ItemCountsSerializer):
     questions_url = serializers.SerializerMethodField()
     start_url = serializers.SerializerMethodField()
     end_url = serializers.SerializerMethodField()
+
+    class Meta:
+        fields = SECTION_FIELDS
+
+    printers = {
+        "id": _of_section(attrgetter("pk")),
+        "order": attribute("position"),
+        "name": method("name"),
+        "state": method("state"),
+        "duration": _of_section(lambda section: None if section.duration is None else str(section.duration)),
+        "remaining_time": method("remaining_time"),
+        "instructions": _of_section(attrgetter("instructions"), default=""),
+        "questions_url": method("questions_url"),
+        "start_url": method("start_url"),
+        "end_url": method("end_url"),
+        "total": attribute("counts.total"),
+        "correct": attribute("counts.correct"),
+        "incorrect": attribute("counts.incorrect"),
+        "unanswered": attribute("counts.unanswered"),
+        "score": decimal("counts.score", max_digits=10),
+        "cut_off": _of_section(_cut_off),
+        "time_taken": method("time_taken"),
+    }
 
     def get_name(self, row: SectionStats) -> str:
         return row.section.name if row.section else UNSECTIONED
@@ -414,29 +566,7 @@ class SectionResultSerializer(ItemCountsSerializer):
         data = super().to_representation(instance)
         if not shown_to_student(instance.attempt).score:
             data.update(SECTION_SCORE_NOT_SHOWN)
-        return {key: data[key] for key in SECTION_FIELDS}
-
-
-UNSECTIONED = "Other questions"
-SECTION_FIELDS = [
-    "id",
-    "order",
-    "name",
-    "state",
-    "duration",
-    "remaining_time",
-    "instructions",
-    "questions_url",
-    "start_url",
-    "end_url",
-    "total",
-    "correct",
-    "incorrect",
-    "unanswered",
-    "score",
-    "cut_off",
-    "time_taken",
-]
+        return data
 
 
 class SubjectResultSerializer(ItemCountsSerializer):

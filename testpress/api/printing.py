@@ -1,0 +1,99 @@
+"""Serializers that print their fields through plain functions instead of DRF's field objects.
+
+DRF builds every field of a serializer (a deep copy of each declared one, and for a ModelSerializer
+each model field mapped again) every time a serializer is made, before printing a single value: for
+an attempt with its exam, 60 fields, several times what printing their values costs. On exam day that
+happens on every heartbeat, save and start. A PlainPrinting serializer keeps its declared fields (the
+schema, and the reference tests/api/test_plain_printing.py checks the printers against) and prints
+`Meta.fields`, in their order, each through `printers[name](serializer, instance)`.
+"""
+
+from collections.abc import Callable
+from operator import attrgetter
+
+from rest_framework import serializers
+from rest_framework.reverse import reverse
+
+from testpress.api.fields import LocalDateTimeField, UTCMillisDateTimeField
+
+Printer = Callable[[serializers.BaseSerializer, object], object]
+
+
+class PlainPrinting:
+    """Mixed into a serializer before its DRF base: `printers` covers every name in Meta.fields."""
+
+    printers: dict[str, Printer] = {}
+
+    def to_representation(self, instance) -> dict:
+        return self.printed(instance)
+
+    def printed(self, instance) -> dict:
+        printers = self.printers
+        return {name: printers[name](self, instance) for name in self.Meta.fields}
+
+    def printed_many(self, instances) -> list[dict]:
+        return [self.printed(instance) for instance in instances]
+
+
+def attribute(path: str) -> Printer:
+    """The value at `path` ("course.name") as it is: an int, a bool or a str column."""
+    get = attrgetter(path)
+    return lambda serializer, instance: get(instance)
+
+
+def method(name: str) -> Printer:
+    """The serializer's get_<name>, as a SerializerMethodField calls it."""
+    getter = attrgetter(f"get_{name}")
+    return lambda serializer, instance: getter(serializer)(instance)
+
+
+def constant(value) -> Printer:
+    return lambda serializer, instance: value
+
+
+def optional(path: str, convert: Callable) -> Printer:
+    """`convert` of the value at `path`; None when it is None (as DRF prints a None attribute)."""
+    get = attrgetter(path)
+
+    def printer(serializer, instance):
+        value = get(instance)
+        return None if value is None else convert(value)
+
+    return printer
+
+
+def decimal_text(max_digits: int, decimal_places: int = 2) -> Callable[[object], str]:
+    """A decimal as DRF's DecimalField prints it: "1.50"."""
+    return serializers.DecimalField(max_digits=max_digits, decimal_places=decimal_places).to_representation
+
+
+def decimal(path: str, max_digits: int, decimal_places: int = 2) -> Printer:
+    """The decimal at `path` as DRF's DecimalField prints it; None stays None."""
+    return optional(path, decimal_text(max_digits, decimal_places))
+
+
+def utc_millis(path: str) -> Printer:
+    return optional(path, UTCMillisDateTimeField().to_representation)
+
+
+def local_time(path: str) -> Printer:
+    return optional(path, LocalDateTimeField().to_representation)
+
+
+def timedelta_text(path: str) -> Printer:
+    """A timedelta as Python prints it ("0:30:30"); None stays None."""
+    return optional(path, str)
+
+
+def link(view_name: str, lookup: str = "pk", url_kwarg: str | None = None) -> Printer:
+    """The absolute URL of `view_name` for the instance, as HyperlinkedIdentityField prints it."""
+    get = attrgetter(lookup)
+    kwarg = url_kwarg or lookup
+
+    def printer(serializer, instance):
+        context = serializer.context
+        return reverse(
+            view_name, kwargs={kwarg: get(instance)}, request=context["request"], format=context.get("format")
+        )
+
+    return printer
