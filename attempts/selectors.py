@@ -476,6 +476,32 @@ def attempt_for_clock(pk: int, *, taker_id: int) -> Attempt | None:
     return attempt
 
 
+_ITEM_FOR_SAVE = PreparedQuery(
+    lambda pk, attempt, user: AttemptItem.objects.filter(
+        pk=pk, attempt_id=attempt, attempt__user_id=user
+    ).values(
+        *concrete_columns(AttemptItem),
+        *concrete_columns(Attempt, "attempt__"),
+        *concrete_columns(Exam, "attempt__exam__"),
+    ),
+    "pk",
+    "attempt",
+    "user",
+)
+
+
+def item_for_save(pk: int, *, attempt_id: int, taker_id: int) -> AttemptItem | None:
+    """The item `pk` of the attempt `attempt_id` taken by `taker_id`, with its attempt and exam: one
+    statement. None when there is no such item of such an attempt."""
+    row = _ITEM_FOR_SAVE.first(pk=pk, attempt=attempt_id, user=taker_id)
+    if row is None:
+        return None
+    item = from_values(AttemptItem, row)
+    item.attempt = from_values(Attempt, row, "attempt__")
+    item.attempt.exam = from_values(Exam, row, "attempt__exam__")
+    return item
+
+
 def _counted_exam(row: dict, prefix: str = "") -> Exam:
     exam = from_values(Exam, row, prefix)
     exam.course = from_values(Course, row, f"{prefix}course__")

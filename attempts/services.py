@@ -359,8 +359,11 @@ def _save_item_if_unchanged(
 ) -> AttemptItem | None:
     """The save of a running, not overdue attempt in two statements: the item read with its attempt
     and exam, then one conditional write of the clock and the item. None when the locked path must decide."""
-    items = AttemptItem.objects.select_related("attempt__exam").filter(pk=item_pk, attempt_id=attempt_pk)
-    item = (items if taker_id is None else items.filter(attempt__user_id=taker_id)).first()
+    item = (
+        None
+        if taker_id is None
+        else selectors.item_for_save(item_pk, attempt_id=attempt_pk, taker_id=taker_id)
+    )
     if item is None or not _simply_running(item.attempt, now):
         return None
     attempt = item.attempt

@@ -33,7 +33,11 @@ def varied_exams(student):
     item = attempt.items.order_by("order").first()
     attempt_save_item(attempt=attempt, item=item, selected_answers=correct_ids(item.question), now=now)
     attempt_end(attempt=attempt, now=now)
-    attempt_create(user=student, exam=plain, now=now)  # a running retake
+    retake = attempt_create(user=student, exam=plain, now=now)
+    item = retake.items.order_by("order").last()
+    attempt_save_item(attempt=retake, item=item, short_text="9.81", review=True, now=now)
+    item = retake.items.order_by("order").first()
+    attempt_save_item(attempt=retake, item=item, selected_answers=correct_ids(item.question), now=now)
 
     untimed = ExamFactory(duration=None, end_date=None, allow_retake=False, enable_ranks=True,
                           rank_publishing_date=now - timedelta(hours=1), show_score=False)  # fmt: skip
@@ -63,6 +67,7 @@ def test_every_student_page_prints_as_the_declared_fields_print(student_client, 
         attempts = student_client.get(pages[2]).json()["results"]
         pages += [exam["url"] for exam in exams] + [attempt["url"] for attempt in attempts]
         pages += [exam["url"] + "languages/" for exam in exams]
+        pages += [attempt[link] for attempt in attempts for link in ("questions_url", "review_url")]
         printed = {page: student_client.get(page).json() for page in pages}
         monkeypatch.setattr(PlainPrinting, "printed", _as_drf_fields_print)
         by_fields = {page: student_client.get(page).json() for page in pages}
@@ -81,5 +86,9 @@ def test_every_student_page_prints_as_the_declared_fields_print(student_client, 
         False,
     }
     assert {row["cut_off"] for page in sectioned for row in printed[page]["sections"]} >= {"0.00", "4.50"}
+    reviewed = [row for page in pages if "/review/" in page for row in printed[page].get("results", [])]
+    assert {row["result"] for row in reviewed} >= {"correct", "unanswered"}
+    assert {row["selected_answers"] != [] for page in pages if "/questions/" in page
+            for row in printed[page].get("results", [])} == {True, False}  # fmt: skip
     details = [printed[page] for page in pages if "/attempts/" in page and "/api/v2.1/attempts/" != page]
     assert {detail["score"] for detail in details if "score" in detail} >= {"NA", "2.50"}

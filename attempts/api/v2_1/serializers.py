@@ -699,7 +699,7 @@ class ReviewQuestionSerializer(QuestionSerializer):
         read_only_fields = fields
 
 
-class AttemptItemSerializer(serializers.ModelSerializer):
+class AttemptItemSerializer(PlainPrinting, serializers.ModelSerializer):
     """An item as the student answers it; its url is the one a client PUTs the answer to."""
 
     url = serializers.SerializerMethodField()
@@ -721,6 +721,17 @@ class AttemptItemSerializer(serializers.ModelSerializer):
             "review",
         ]
         read_only_fields = fields
+
+    printers = {
+        "id": attribute("pk"),
+        "url": method("url"),
+        "question": method("question"),
+        "duration": timedelta_text("duration"),
+        "selected_answers": lambda serializer, item: [int(choice) for choice in item.selected_answers],
+        "short_text": attribute("short_text"),
+        "essay_text": attribute("essay_text"),
+        "review": attribute("review"),
+    }
 
     def get_url(self, item: AttemptItem) -> str:
         return reverse(
@@ -757,6 +768,17 @@ class ReviewItemSerializer(AttemptItemSerializer):
             "correct_percentage",
         ]
         read_only_fields = fields
+
+    printers = {
+        **AttemptItemSerializer.printers,
+        "order": attribute("order"),
+        "question": lambda serializer, item: ReviewQuestionSerializer(
+            context=serializer.context
+        ).to_representation(item.question),
+        "result": attribute("result"),
+        "marks": decimal("marks", max_digits=8),
+        "correct_percentage": method("correct_percentage"),
+    }
 
     @extend_schema_field({"type": "number", "minimum": 0, "maximum": 100})
     def get_correct_percentage(self, item: AttemptItem) -> int | float:
