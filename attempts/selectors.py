@@ -43,7 +43,14 @@ from exams.selectors import (
     require_visible,
     with_visibility,
 )
-from testpress.queries import PreparedQuery, concrete_columns, from_values, subquery_count, subquery_sum
+from testpress.queries import (
+    PreparedPair,
+    PreparedQuery,
+    concrete_columns,
+    from_values,
+    subquery_count,
+    subquery_sum,
+)
 
 from . import errors, scoring, timing
 from .choices import OPEN_STATES, AttemptState, ItemResult
@@ -236,11 +243,19 @@ def item_counts_by(attempt: Attempt, group: str, *, with_columns: tuple[str, ...
     `with_columns` are read beside the group (columns of what the group names, so the groups stay
     the same); they come back as (counts, {column: value}) pairs.
     """
+    return _grouped(_prepared_counts(group, with_columns).rows(attempt=attempt.pk), group, with_columns)
+
+
+def _prepared_counts(group: str, with_columns: tuple[str, ...]) -> PreparedQuery:
     shape = (group, with_columns)
     if shape not in _ITEM_COUNTS:
         _ITEM_COUNTS[shape] = PreparedQuery(lambda attempt: _item_counts(attempt, *shape), "attempt")
+    return _ITEM_COUNTS[shape]
+
+
+def _grouped(rows: list[dict], group: str, with_columns: tuple[str, ...]) -> dict:
     found = {}
-    for row in _ITEM_COUNTS[shape].rows(attempt=attempt.pk):
+    for row in rows:
         counts = ItemCounts(
             total=row["n"],
             correct=row["n_correct"],
@@ -295,14 +310,19 @@ SECTION_COLUMNS = {
 }
 
 
-def section_stats(attempt: Attempt) -> list[SectionStats]:
-    """Per-section counts, score and time, in the exam's section order: one query, and one more for
-    the sections' clocks when the attempt is timed by section (none when they were read already).
+def section_stats(attempt: Attempt, *, counted: list[dict] | None = None) -> list[SectionStats]:
+    """Per-section counts, score and time, in the exam's section order: one query (none when
+    attempt_for_clock `counted` them with the attempt), and one more for the sections' clocks when the
+    attempt is timed by section (none when they were read already).
 
     Every action on an attempt answers with these, so the sections' names and order come with the
     counts rather than in a second query.
     """
-    by_section = item_counts_by(attempt, "section_id", with_columns=tuple(SECTION_COLUMNS.values()))
+    columns = tuple(SECTION_COLUMNS.values())
+    if counted is None:
+        by_section = item_counts_by(attempt, "section_id", with_columns=columns)
+    else:
+        by_section = _grouped(counted, "section_id", columns)
     stats = [
         SectionStats(
             section=Section(
@@ -395,12 +415,24 @@ def attempt_readable_by(*, user, pk: int) -> Attempt:
     skip the standing annotations of attempt_detail. It counts the exam's languages, so that the
     items of a monolingual paper (the most) skip the translations' queries (student_items).
     """
-    attempts = Attempt.objects.select_related("exam").annotate(exam_language_count=_exam_language_count())
-    return _readable_by(user, attempts.filter(pk=pk).first())
+    row = _READABLE_ATTEMPT.first(pk=pk)
+    attempt = None
+    if row is not None:
+        attempt = from_values(Attempt, row)
+        attempt.exam = from_values(Exam, row, "exam__")
+        attempt.exam_language_count = row["exam_language_count"]
+    return _readable_by(user, attempt)
 
 
-def _exam_language_count() -> Subquery:
-    return subquery_count(ExamLanguage.objects.filter(exam=OuterRef("exam_id")))
+# Every questions page reads this: compiled once (testpress.queries).
+_READABLE_ATTEMPT = PreparedQuery(
+    lambda pk: (
+        Attempt.objects.filter(pk=pk)
+        .values(*concrete_columns(Attempt), *concrete_columns(Exam, "exam__"))
+        .annotate(exam_language_count=subquery_count(ExamLanguage.objects.filter(exam=OuterRef("exam_id"))))
+    ),
+    "pk",
+)
 
 
 def require_taker(attempt: Attempt, *, user) -> Attempt:
@@ -448,6 +480,10 @@ _ATTEMPT_FOR_CLOCK = PreparedQuery(
     "pk",
     "user",
 )
+# The attempt's sections' counts, which every action prints, in the same statement.
+_ATTEMPT_AND_SECTIONS = PreparedPair(
+    _ATTEMPT_FOR_CLOCK, _prepared_counts("section_id", tuple(SECTION_COLUMNS.values()))
+)
 _COUNTED_EXAM = PreparedQuery(
     lambda pk, user: (
         Exam.objects.filter(pk=pk)
@@ -461,18 +497,19 @@ _COUNTED_EXAM = PreparedQuery(
 
 def attempt_for_clock(pk: int, *, taker_id: int) -> Attempt | None:
     """The attempt `pk` taken by `taker_id`, with its exam and course and what the exam prints for its
-    taker (with_user_counts): one statement. None when the user takes no such attempt.
+    taker (with_user_counts) and its items' counts by section: one statement. None when the user takes
+    no such attempt.
 
-    What a save, heartbeat or start decides on when the attempt is simply running (services), and
-    then prints: its exam's counts do not change with the clock, so open_attempt_detail reads them
-    no more.
+    What a heartbeat or start decides on when the attempt is simply running (services), and then
+    prints: neither changes its exam's counts or its items, so open_attempt_detail reads them no more.
     """
-    row = _ATTEMPT_FOR_CLOCK.first(pk=pk, user=taker_id)
-    if row is None:
+    read = _ATTEMPT_AND_SECTIONS.read(pk=pk, user=taker_id, attempt=pk)
+    if read is None:
         return None
+    row, section_counts = read
     attempt = from_values(Attempt, row)
     attempt.exam = _counted_exam(row, "exam__")
-    attempt.exam_counts_read = True
+    attempt.exam_counts_read, attempt.section_counts = True, section_counts
     return attempt
 
 
@@ -532,7 +569,7 @@ def open_attempt_detail(attempt: Attempt, *, user) -> Attempt:
     attempt.exam, attempt.user = exam, user
     # with_standing's count of the user's attempts of the exam: the exam's attempts_count for this user.
     attempt.user_attempts_count = exam.attempts_count
-    attempt.section_results = section_stats(attempt)
+    attempt.section_results = section_stats(attempt, counted=getattr(attempt, "section_counts", None))
     return attempt
 
 
@@ -592,7 +629,45 @@ def attempt_questions(attempt: Attempt) -> QuerySet[AttemptItem]:
     if attempt.sectionally_timed:
         running = timing.running_section(attempt)
         return items.none() if running is None else items.filter(section_id=running.section_id)
-    return items
+    return AttemptItemWindows(attempt)
+
+
+class AttemptItemWindows:
+    """All the items of an attempt in exam order, for a paginator: their number is the attempt's
+    total_questions (its items are written with it, one a question, and never deleted: a question an
+    attempt holds is protected), and each window is one statement compiled once per window shape."""
+
+    def __init__(self, attempt: Attempt):
+        self.attempt = attempt
+        self.ordered = True  # what Django's Paginator asks of a queryset before it warns
+
+    def count(self) -> int:
+        return self.attempt.total_questions
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __getitem__(self, window: slice) -> list[AttemptItem]:
+        start, stop = window.start or 0, window.stop
+        if window.step is not None or stop is None:
+            raise TypeError("Attempt items are read in windows: [start:stop].")
+        if stop <= start:
+            return []
+        shape = (start, stop)
+        if shape not in _ITEM_WINDOWS:
+            _ITEM_WINDOWS[shape] = PreparedQuery(
+                lambda attempt: (
+                    AttemptItem.objects.filter(attempt_id=attempt)
+                    .order_by("order", "id")
+                    .values(*concrete_columns(AttemptItem))[start:stop]
+                ),
+                "attempt",
+            )
+        return [from_values(AttemptItem, row) for row in _ITEM_WINDOWS[shape].rows(attempt=self.attempt.pk)]
+
+
+# The windows asked for: one a page size and page number in use, so a handful.
+_ITEM_WINDOWS: dict[tuple[int, int], PreparedQuery] = {}
 
 
 def attempt_section_questions(attempt: Attempt, section_id: int) -> QuerySet[AttemptItem]:

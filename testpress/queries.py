@@ -35,8 +35,8 @@ class PreparedQuery:
     parameter; its SQL is kept with the places of the markers among its parameters, and each call runs
     that SQL with the call's values and converts the columns as Django's own iteration would (the
     compiler's converters: SQLite's datetimes and decimals, for one). The queryset's shape must not
-    depend on the values, and each parameter must reach the SQL as a plain parameter (a filter on a
-    key or an integer column).
+    depend on the values, and each parameter must reach the SQL as a plain parameter (an equality
+    filter on a key or an integer column).
     """
 
     # Positive and within 32 bits: Django drops a lookup whose integer is out of the column's range.
@@ -49,18 +49,19 @@ class PreparedQuery:
 
     def rows(self, using: str = DEFAULT_DB_ALIAS, **values) -> list[dict]:
         connection = connections[using]
-        compiled = self._compiled.get(connection) or self._compile(connection, using)
-        params = [values[name] if name else value for name, value in compiled.params]
+        if not _in_range(connection, values):
+            return []
+        compiled = self.compiled_for(connection, using)
         with connection.cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
-        if compiled.converters:
-            rows = compiled.compiler.apply_converters(rows, compiled.converters)
-        return [dict(zip(compiled.names, row, strict=True)) for row in rows]
+            cursor.execute(compiled.sql, compiled.parameters(values))
+            return compiled.dicts(cursor.fetchall())
 
     def first(self, using: str = DEFAULT_DB_ALIAS, **values) -> dict | None:
         rows = self.rows(using, **values)
         return rows[0] if rows else None
+
+    def compiled_for(self, connection, using: str) -> "_Compiled":
+        return self._compiled.get(connection) or self._compile(connection, using)
 
     def _compile(self, connection, using: str) -> "_Compiled":
         queryset = self.build(**self.markers)
@@ -84,6 +85,14 @@ class PreparedQuery:
         return compiled
 
 
+def _in_range(connection, values: dict) -> bool:
+    """Whether every integer of `values` fits a 64-bit column. An id from a URL can be any number of
+    digits: as the ORM does for such a lookup, a query given a longer one matches nothing (SQLite
+    could not even take it as a parameter)."""
+    low, high = connection.ops.integer_field_range("BigIntegerField")
+    return all(low <= value <= high for value in values.values() if type(value) is int)
+
+
 @dataclass(frozen=True)
 class _Compiled:
     sql: str
@@ -92,6 +101,41 @@ class _Compiled:
     names: list[str]
     compiler: SQLCompiler
     converters: dict
+
+    def parameters(self, values: dict) -> list:
+        return [values[name] if name else value for name, value in self.params]
+
+    def dicts(self, rows) -> list[dict]:
+        if self.converters:
+            rows = self.compiler.apply_converters(rows, self.converters)
+        return [dict(zip(self.names, row, strict=True)) for row in rows]
+
+
+class PreparedPair:
+    """Two prepared queries in one statement: the one row of `first` beside each row of `second`
+    (`LEFT JOIN … ON 1 = 1`), one round trip where there would be two. `second`'s rows must never be
+    all NULL (a count among them does it): such a row stands for "none"."""
+
+    def __init__(self, first: PreparedQuery, second: PreparedQuery):
+        self.first, self.second = first, second
+
+    def read(self, using: str = DEFAULT_DB_ALIAS, **values) -> tuple[dict, list[dict]] | None:
+        """first's row and second's rows, each query given the values it names; None when first has
+        no row."""
+        connection = connections[using]
+        if not _in_range(connection, values):
+            return None
+        first = self.first.compiled_for(connection, using)
+        second = self.second.compiled_for(connection, using)
+        sql = f"SELECT * FROM ({first.sql}) first_query LEFT JOIN ({second.sql}) second_query ON 1 = 1"
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [*first.parameters(values), *second.parameters(values)])
+            rows = cursor.fetchall()
+        if not rows:
+            return None
+        width = len(first.names)
+        beside = [row[width:] for row in rows if any(value is not None for value in row[width:])]
+        return first.dicts([rows[0][:width]])[0], second.dicts(beside)
 
 
 def from_values(model: type[Model], row: dict, prefix: str = "", using: str = DEFAULT_DB_ALIAS) -> Model:

@@ -9,7 +9,7 @@ from django.db.models import Count, Sum
 
 from attempts.models import Attempt, AttemptItem
 from exams.models import Exam
-from testpress.queries import PreparedQuery, concrete_columns, from_values
+from testpress.queries import PreparedPair, PreparedQuery, concrete_columns, from_values
 from tests.factories import AttemptFactory, AttemptItemFactory, ExamFactory, QuestionFactory
 
 
@@ -60,3 +60,36 @@ def test_a_parameter_that_never_reaches_the_sql_is_refused(db):
     prepared = PreparedQuery(lambda pk, user: Attempt.objects.filter(pk=pk).values("pk"), "pk", "user")
     with pytest.raises(ValueError, match="user did not reach the SQL"):
         prepared.rows(pk=1, user=2)
+
+
+def test_an_id_of_any_number_of_digits_matches_nothing(db):
+    # A URL's [0-9]+ can be longer than any column holds: no row, not a database error.
+    attempt = AttemptFactory()
+    prepared = PreparedQuery(lambda pk: Attempt.objects.filter(pk=pk).values("pk"), "pk")
+    assert prepared.rows(pk=10**30) == []
+    assert prepared.rows(pk=-(2**63) - 1) == []
+    assert prepared.rows(pk=attempt.pk) == [{"pk": attempt.pk}]
+
+
+def test_a_pair_reads_one_row_beside_the_rows_of_another_in_one_statement(db, django_assert_num_queries):
+    with_items, without_items = AttemptFactory(), AttemptFactory()
+    AttemptItemFactory(attempt=with_items, question=QuestionFactory(), duration=timedelta(seconds=40))
+    pair = PreparedPair(
+        PreparedQuery(lambda pk: Attempt.objects.filter(pk=pk).values("pk", "date"), "pk"),
+        PreparedQuery(
+            lambda attempt: (
+                AttemptItem.objects.filter(attempt_id=attempt)
+                .values("attempt_id")
+                .annotate(n=Count("id"), time=Sum("duration"))
+            ),
+            "attempt",
+        ),
+    )
+
+    with django_assert_num_queries(1):
+        row, beside = pair.read(pk=with_items.pk, attempt=with_items.pk)
+    assert row == {"pk": with_items.pk, "date": with_items.date}
+    assert beside == [{"attempt_id": with_items.pk, "n": 1, "time": timedelta(seconds=40)}]
+    alone = {"pk": without_items.pk, "date": without_items.date}
+    assert pair.read(pk=without_items.pk, attempt=without_items.pk) == (alone, [])
+    assert pair.read(pk=without_items.pk + 1000, attempt=without_items.pk) is None

@@ -308,3 +308,23 @@ class TestAnswerBodies:
         response = student_client.put(item["url"], {"review": True, "is_correct": True}, format="json")
         assert response.status_code == 200
         assert AttemptItem.objects.get(pk=item["id"]).review is True
+
+
+@pytest.mark.parametrize("digits", [20, 400])
+@pytest.mark.parametrize(
+    "method, path",
+    [
+        ("get", "/api/v2.1/attempts/{id}/questions/"),
+        ("put", "/api/v2.1/attempts/{id}/heartbeat/"),
+        ("put", "/api/v2.1/attempts/{id}/start/"),
+        ("put", "/api/v2.1/attempts/{real}/questions/{id}/"),
+    ],
+)
+def test_an_id_longer_than_any_column_is_not_found(student, student_client, method, path, digits):
+    # The hot reads run precompiled SQL (testpress.queries.PreparedQuery): a 20-digit id must still be
+    # a 404, not a database error, and must leave the connection usable for the next request.
+    attempt = AttemptFactory(user=student)
+    url = path.format(id="9" * digits, real=attempt.pk)
+    response = getattr(student_client, method)(url, {"review": True}, format="json")
+    assert response.status_code == 404, response.content
+    assert student_client.put(f"/api/v2.1/attempts/{attempt.pk}/heartbeat/").status_code == 200

@@ -3,6 +3,7 @@
 import hashlib
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
+from functools import cached_property
 from operator import attrgetter
 from pathlib import Path
 
@@ -699,6 +700,10 @@ class ReviewQuestionSerializer(QuestionSerializer):
         read_only_fields = fields
 
 
+# Stands for an item's id in a reversed URL: digits no attempt id or host name holds beside it.
+ITEM_ID_MARK = 987_654_321_012_345
+
+
 class AttemptItemSerializer(PlainPrinting, serializers.ModelSerializer):
     """An item as the student answers it; its url is the one a client PUTs the answer to."""
 
@@ -734,11 +739,19 @@ class AttemptItemSerializer(PlainPrinting, serializers.ModelSerializer):
     }
 
     def get_url(self, item: AttemptItem) -> str:
-        return reverse(
-            "attempt-question",
-            kwargs={"pk": item.attempt_id, "item_id": item.pk},
-            request=self.context["request"],
-        )
+        # A page's items are of one attempt: its URL pattern is reversed once, each id put in after.
+        template = self._url_templates.get(item.attempt_id)
+        if template is None:
+            template = self._url_templates[item.attempt_id] = reverse(
+                "attempt-question",
+                kwargs={"pk": item.attempt_id, "item_id": ITEM_ID_MARK},
+                request=self.context["request"],
+            )
+        return template.replace(str(ITEM_ID_MARK), str(item.pk))
+
+    @cached_property
+    def _url_templates(self) -> dict[int, str]:
+        return {}
 
     @extend_schema_field(QuestionSerializer)
     def get_question(self, item: AttemptItem) -> dict:
