@@ -9,10 +9,14 @@ import pytest
 import time_machine
 from django.utils import timezone
 from rest_framework import serializers
+from rest_framework.request import Request
+from rest_framework.reverse import reverse
+from rest_framework.test import APIRequestFactory
+from rest_framework.versioning import URLPathVersioning
 
 from attempts.choices import AttemptState
 from attempts.services import attempt_create, attempt_end, attempt_save_item, attempt_section_start
-from testpress.api.printing import PlainPrinting
+from testpress.api.printing import PlainPrinting, absolute_url
 from tests.attempts.conftest import build_exam, correct_ids
 from tests.attempts.test_sectional_exams import add_sections
 from tests.factories import AttemptFactory, ExamFactory, offer_in
@@ -92,3 +96,19 @@ def test_every_student_page_prints_as_the_declared_fields_print(student_client, 
             for row in printed[page].get("results", [])} == {True, False}  # fmt: skip
     details = [printed[page] for page in pages if "/attempts/" in page and "/api/v2.1/attempts/" != page]
     assert {detail["score"] for detail in details if "score" in detail} >= {"NA", "2.50"}
+
+
+@pytest.mark.parametrize("host", ["testserver", "exams.example.com", "localhost:8000"])
+@pytest.mark.parametrize("version", ["v2.1", "v2.3"])
+@pytest.mark.parametrize("secure", [False, True])
+def test_a_url_from_a_reversed_pattern_is_the_url_reverse_prints(settings, host, version, secure):
+    # Each request part a URL is made of changes it: a template made for one must never serve another.
+    settings.ALLOWED_HOSTS = ["testserver", "exams.example.com", "localhost"]
+    factory = APIRequestFactory()
+    for view_name, kwarg, value in [("attempt-detail", "pk", 41), ("exam-attempts", "slug", "jee-mock_2")]:
+        for _ in range(2):  # the first builds the template, the second reads it
+            request = Request(factory.get("/", HTTP_HOST=host, secure=secure))
+            request.version, request.versioning_scheme = version, URLPathVersioning()
+            expected = reverse(view_name, kwargs={kwarg: value}, request=request)
+            assert absolute_url({"request": request}, view_name, kwarg, value) == expected
+            assert expected.startswith(f"{'https' if secure else 'http'}://{host}/api/{version}/")
