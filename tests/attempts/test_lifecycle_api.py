@@ -547,6 +547,28 @@ class TestQueryCounts:
         conditional_write = 1 if connection.vendor == "postgresql" else 2
         assert (len(save), len(heartbeat)) == (2 + conditional_write, 4)
 
+    def test_end_budget_is_the_same_at_1_and_20_items(self, student_client, exam_of):
+        counts = []
+        for types in ("R", "RCNE" * 5):
+            # Each the first attempt of its exam: its score's tally is made, not counted up.
+            attempt = begin(student_client, exam_of(types))
+            for item in questions(student_client, attempt):
+                question = question_of(item)
+                given = {
+                    "R": {"selected_answers": correct_ids(question)},
+                    "C": {"selected_answers": wrong_ids(question)[:1]},
+                    "N": {"short_text": "9.81"},
+                    "E": {"essay_text": "Water boils at 100 °C."},
+                }
+                ok(answer(student_client, item, **given[question.type]))
+            counts.append(len(statements(lambda attempt=attempt: ok(act(student_client, attempt, "end")))))
+        # user, the attempt read, then locked; its items with their questions, the correct answers, the
+        # items' results, the attempt, the score tally (an update that finds no row, then its insert), the
+        # webhook's outbox row; the attempt read again with its standing, its exam, the exam's languages,
+        # its sections' results.
+        # Pinned so a change shows up; the report quotes these figures.
+        assert counts == [14, 14]
+
 
 @pytest.mark.django_db(transaction=True)
 class TestACrashLeavesNothingHalfWritten:
