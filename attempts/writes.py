@@ -8,9 +8,14 @@ transaction left, so an end (or another save) that got there first makes the wri
 and the service falls back to its locked path, which decides again. Nothing is written then.
 """
 
+from itertools import chain
+
 from django.db import connection
 from django.db.models import Model, Q, QuerySet
 from django.db.models.sql import UpdateQuery
+
+# A statement not yet run: its SQL and parameters.
+Statement = tuple[str, tuple]
 
 
 def update_if_unchanged(instance: Model, unchanged: Q, fields: list[str], *, then: Model | None = None,
@@ -34,6 +39,24 @@ def update_if_unchanged(instance: Model, unchanged: Q, fields: list[str], *, the
     with connection.cursor() as cursor:
         cursor.execute(sql, (*guarded_params, *following_params))
         return cursor.rowcount == 1
+
+
+def run_together(statements: list[Statement]) -> list[tuple]:
+    """Run `statements` in the caller's transaction; the rows the last one returns (its RETURNING).
+
+    On PostgreSQL they are one statement, one round trip: the last one with the others in front of it
+    as data-modifying WITHs. Those run exactly once, all on the same snapshot and in no set order, so
+    the statements must change different rows and none may read what another writes. Elsewhere they
+    run one after another, in order.
+    """
+    if connection.vendor == "postgresql" and len(statements) > 1:
+        *first, (last_sql, last_params) = statements
+        front = ", ".join(f"w{n} AS ({sql})" for n, (sql, _) in enumerate(first))
+        statements = [(f"WITH {front} {last_sql}", (*chain.from_iterable(p for _, p in first), *last_params))]
+    with connection.cursor() as cursor:
+        for sql, params in statements:
+            cursor.execute(sql, params)
+        return cursor.fetchall() if cursor.description else []
 
 
 def _update(queryset: QuerySet, instance: Model, fields) -> tuple[str, tuple]:
