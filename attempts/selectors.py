@@ -61,16 +61,24 @@ def with_standing(queryset: QuerySet[Attempt]) -> QuerySet[Attempt]:
 
     ranked_count: the exam's ranked attempts; ranked_above_count: those that scored strictly more.
     """
-    # Sums over the exam's score tallies (attempts/tallies.py), not counts of its attempts: the cost
-    # follows the number of distinct scores, not the million attempts of an exam day.
-    tallies = ScoreTally.objects.filter(exam=OuterRef("exam_id"))
     return queryset.select_related("user").annotate(
-        ranked_count=subquery_sum(tallies, "count"),
-        ranked_above_count=subquery_sum(tallies.filter(score__gt=OuterRef("score")), "count"),
+        **_tally_sums(exam=OuterRef("exam_id"), score=OuterRef("score")),
         user_attempts_count=subquery_count(
             Attempt.objects.filter(exam=OuterRef("exam_id"), user=OuterRef("user_id"))
         ),
     )
+
+
+def _tally_sums(*, exam, score) -> dict:
+    """with_standing's ranked_count and ranked_above_count, for an exam and a score (each a value or
+    an OuterRef)."""
+    # Sums over the exam's score tallies (attempts/tallies.py), not counts of its attempts: the cost
+    # follows the number of distinct scores, not the million attempts of an exam day.
+    tallies = ScoreTally.objects.filter(exam=exam)
+    return {
+        "ranked_count": subquery_sum(tallies, "count"),
+        "ranked_above_count": subquery_sum(tallies.filter(score__gt=score), "count"),
+    }
 
 
 # --- Exams as one student sees them -------------------------------------------------------------
@@ -414,7 +422,7 @@ EXAM_COUNTS = ("number_of_questions", "attempts_count", "paused_attempts_count",
 
 def with_exam_counts(attempts: QuerySet[Attempt]) -> QuerySet[Attempt]:
     """Attempts read with their exam and course and, for each, what with_user_counts would add to its
-    exam for the attempt's user: so that open_attempt_detail reads nothing more about the exam."""
+    exam for the attempt's user: so that written_attempt_detail reads nothing more about the exam."""
     own = Attempt.objects.filter(exam=OuterRef("exam_id"), user=OuterRef("user_id"))
     return attempts.select_related("exam__course").annotate(
         exam_number_of_questions=subquery_count(ExamQuestion.objects.filter(exam=OuterRef("exam_id"))),
@@ -428,24 +436,29 @@ def _language_count(exam: str = "pk"):
     return subquery_count(ExamLanguage.objects.filter(exam=OuterRef(exam)))
 
 
-def open_attempt_detail(attempt: Attempt, *, user) -> Attempt:
-    """What attempt_detail prints, for an open attempt the service has just written and handed back
-    (start, heartbeat, save): one or two queries instead of reading it all again.
+def written_attempt_detail(attempt: Attempt, *, user) -> Attempt:
+    """What attempt_detail prints, for an attempt a service has just written and handed back (create,
+    start, heartbeat, end), without reading it again: one query, sometimes two or three.
 
-    An open attempt has no standing (rank "NA", percentile 0: standing() never reads the tallies for
-    it), so only its exam's per-user counts (unless it was read with_exam_counts) and its sections
-    are read. A bilingual exam's languages are one query more; a monolingual exam (the most) prints
-    none and skips it. `user` is the one taking it.
+    Only what the change may have moved is read, in one query: its exam's counts for `user` (the one
+    taking it) and, once it is completed, its standing. An open attempt has none (rank "NA",
+    percentile 0: standing() reads no tally for it), and one read with_exam_counts (a clock moved
+    without the lock) has its counts already: nothing to read. A bilingual exam's languages are one
+    query more; a monolingual exam (the most) prints none and skips it. Its sections are the last
+    (section_stats).
     """
-    if attempt.is_completed:
-        raise ValueError("A completed attempt prints its standing: read it with attempt_detail.")
-    if hasattr(attempt, "exam_attempts_count"):
+    if hasattr(attempt, "exam_attempts_count") and not attempt.is_completed:
         exam = attempt.exam
         for name in EXAM_COUNTS:
             setattr(exam, name, getattr(attempt, f"exam_{name}"))
     else:
         exams = with_user_counts(Exam.objects.filter(pk=attempt.exam_id), user=user)
-        exam = exams.annotate(language_count=_language_count()).get()
+        exams = exams.annotate(language_count=_language_count())
+        if attempt.is_completed:
+            exams = exams.annotate(**_tally_sums(exam=OuterRef("pk"), score=attempt.score))
+        exam = exams.get()
+        if attempt.is_completed:
+            attempt.ranked_count, attempt.ranked_above_count = exam.ranked_count, exam.ranked_above_count
     if exam.language_count >= 2:
         prefetch_related_objects([exam], languages_prefetch())
     else:

@@ -612,19 +612,31 @@ def attempt_create_offline(
 # --- Ending ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def attempt_end(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+def attempt_end(*, attempt: Attempt, now: datetime | None = None, refuse_overdue: bool = False) -> Attempt:
     """End an open attempt: count its last stretch of time, score every item, state Completed.
 
     One transaction, the attempt row locked: an end interrupted half-way leaves the attempt open
     and unscored, never half-scored. 409 attempt_completed when it has already ended (the
     sweep may have ended an overdue one first: that is the answer the client gets).
+
+    `refuse_overdue`, for the student's own end/: an attempt found overdue ended when its time did, not
+    by the student, so it is completed as timed out (committed) and the end refused as if the sweep
+    had come first (409 attempt_completed, AttemptTimeUp). Otherwise an overdue attempt ends as any
+    other, its time charged up to its end.
     """
-    locked = _lock(attempt.pk, taker_id=attempt.user_id)
-    if locked.is_completed:
+    return _raise_refusal(_end(attempt.pk, attempt.user_id, now or timezone.now(), refuse_overdue))
+
+
+@transaction.atomic
+def _end(pk: int, taker_id: int | None, now: datetime, refuse_overdue: bool):
+    attempt = _lock(pk, taker_id=taker_id)
+    if attempt.is_completed:
         raise errors.AttemptCompleted()
-    _complete(locked, now or timezone.now())
-    return locked
+    if refuse_overdue and timing.is_overdue(attempt, now) and _settle(attempt, now):
+        # Answered as when the sweep got there first (its plain message), recorded as time up.
+        return errors.AttemptTimeUp(errors.AttemptCompleted.message)
+    _complete(attempt, now)
+    return attempt
 
 
 @dataclass(frozen=True)

@@ -441,6 +441,18 @@ class TestAttemptEnd:
         assert ended.state == AttemptState.COMPLETED
         assert ended.time_taken == timedelta(seconds=90)
 
+    def test_the_students_own_end_of_an_overdue_attempt_completes_it_timed_out_and_is_refused(
+        self, exam_of, student, now
+    ):
+        attempt = attempt_create(user=student, exam=exam_of(), now=now)
+        Attempt.objects.filter(pk=attempt.pk).update(time_taken=timedelta(minutes=29, seconds=30))
+        with pytest.raises(errors.AttemptTimeUp) as refused:
+            attempt_end(attempt=attempt, now=now + timedelta(hours=1), refuse_overdue=True)
+        # The answer the end gave when the sweep had completed it first.
+        assert (refused.value.code, refused.value.message) == ("attempt_completed", "This attempt has ended.")
+        ended = reload(attempt)
+        assert (ended.state, ended.time_taken) == (AttemptState.COMPLETED, timedelta(minutes=30))
+
     def test_ending_an_empty_exam(self, exam_of, student, now):
         ended = attempt_end(attempt=attempt_create(user=student, exam=exam_of(""), now=now), now=now)
         assert (ended.score, ended.percentage, ended.total_questions) == (D("0"), D("0"), 0)
