@@ -1,9 +1,10 @@
 """The webhook outbox: an event row written with the change it reports, its task queued on commit.
 
-record() is one INSERT in the caller's transaction: a rolled-back start or end leaves no event and
-queues nothing. The task is queued by name after the commit; a queueing that fails (the broker is
-down) is logged and left to the re-queue sweep (tasks.requeue_webhook_events), which finds the
-event still pending.
+record() is one INSERT in the caller's transaction (record_with: run with the statements of the
+change, one round trip on PostgreSQL): a rolled-back start or end leaves no event and queues
+nothing. The task is queued by name after the commit; a queueing that fails (the broker is down) is
+logged and left to the re-queue sweep (tasks.requeue_webhook_events), which finds the event still
+pending.
 """
 
 import logging
@@ -14,6 +15,7 @@ from django.utils import timezone
 from testpress.celery import app
 
 from .models import Attempt, WebhookEvent
+from .writes import Statement, insert_statement, run_together
 
 logger = logging.getLogger(__name__)
 
@@ -23,6 +25,14 @@ DELIVER_TASK = "attempts.deliver_webhook_event"
 def record(*, attempt: Attempt, kind: str) -> WebhookEvent:
     """Write the event of `attempt` being started or completed; its delivery is queued on commit."""
     event = WebhookEvent.objects.create(attempt=attempt, kind=kind)
+    transaction.on_commit(lambda: enqueue(event.pk))
+    return event
+
+
+def record_with(statements: list[Statement], *, attempt: Attempt, kind: str) -> WebhookEvent:
+    """record(), its INSERT run last of `statements` (the change it reports): writes.run_together."""
+    event = WebhookEvent(attempt=attempt, kind=kind)
+    [(event.pk,)] = run_together([*statements, insert_statement(event)])
     transaction.on_commit(lambda: enqueue(event.pk))
     return event
 

@@ -69,16 +69,24 @@ def with_standing(queryset: QuerySet[Attempt]) -> QuerySet[Attempt]:
 
     ranked_count: the exam's ranked attempts; ranked_above_count: those that scored strictly more.
     """
-    # Sums over the exam's score tallies (attempts/tallies.py), not counts of its attempts: the cost
-    # follows the number of distinct scores, not the million attempts of an exam day.
-    tallies = ScoreTally.objects.filter(exam=OuterRef("exam_id"))
     return queryset.select_related("user").annotate(
-        ranked_count=subquery_sum(tallies, "count"),
-        ranked_above_count=subquery_sum(tallies.filter(score__gt=OuterRef("score")), "count"),
+        **_tally_sums(exam=OuterRef("exam_id"), score=OuterRef("score")),
         user_attempts_count=subquery_count(
             Attempt.objects.filter(exam=OuterRef("exam_id"), user=OuterRef("user_id"))
         ),
     )
+
+
+def _tally_sums(*, exam, score) -> dict:
+    """with_standing's ranked_count and ranked_above_count, for an exam and a score (each a value or
+    an OuterRef)."""
+    # Sums over the exam's score tallies (attempts/tallies.py), not counts of its attempts: the cost
+    # follows the number of distinct scores, not the million attempts of an exam day.
+    tallies = ScoreTally.objects.filter(exam=exam)
+    return {
+        "ranked_count": subquery_sum(tallies, "count"),
+        "ranked_above_count": subquery_sum(tallies.filter(score__gt=score), "count"),
+    }
 
 
 # --- Exams as one student sees them -------------------------------------------------------------
@@ -501,7 +509,7 @@ def attempt_for_clock(pk: int, *, taker_id: int) -> Attempt | None:
     no such attempt.
 
     What a heartbeat or start decides on when the attempt is simply running (services), and then
-    prints: neither changes its exam's counts or its items, so open_attempt_detail reads them no more.
+    prints: neither changes its exam's counts or its items, so written_attempt_detail reads them no more.
     """
     read = _ATTEMPT_AND_SECTIONS.read(pk=pk, user=taker_id, attempt=pk)
     if read is None:
@@ -547,18 +555,27 @@ def _counted_exam(row: dict, prefix: str = "") -> Exam:
     return exam
 
 
-def open_attempt_detail(attempt: Attempt, *, user) -> Attempt:
-    """What attempt_detail prints, for an open attempt the service has just written and handed back
-    (start, heartbeat, save, create): one or two queries instead of reading it all again.
+def written_attempt_detail(attempt: Attempt, *, user) -> Attempt:
+    """What attempt_detail prints, for an attempt a service has just written and handed back (create,
+    start, heartbeat, save, end), without reading it again: one query at most, sometimes two or three.
 
-    An open attempt has no standing (rank "NA", percentile 0: standing() never reads the tallies for
-    it), so only its exam's per-user counts (unless attempt_for_clock read them with it) and its
-    sections are read. A bilingual exam's languages are one query more; a monolingual exam (the most)
-    prints none and skips it. `user` is the one taking it.
+    Only what the change may have moved is read: its exam's counts for `user` (the one taking it)
+    and, once it is completed, its standing, in one query. An open attempt has no standing (rank "NA",
+    percentile 0: standing() reads no tally for it), and one attempt_for_clock read (a clock moved
+    without the lock) has its counts and its sections' counts already: nothing to read. A bilingual
+    exam's languages are one query more; a monolingual exam (the most) prints none and skips it.
     """
     if attempt.is_completed:
-        raise ValueError("A completed attempt prints its standing: read it with attempt_detail.")
-    if getattr(attempt, "exam_counts_read", False):
+        exam = (
+            Exam.objects.select_related("course")
+            .filter(pk=attempt.exam_id)
+            .annotate(
+                **_exam_counts(OuterRef("pk"), user), **_tally_sums(exam=OuterRef("pk"), score=attempt.score)
+            )
+            .get()
+        )
+        attempt.ranked_count, attempt.ranked_above_count = exam.ranked_count, exam.ranked_above_count
+    elif getattr(attempt, "exam_counts_read", False):
         exam = attempt.exam
     else:
         exam = _counted_exam(_COUNTED_EXAM.first(pk=attempt.exam_id, user=user.pk))

@@ -34,17 +34,30 @@ from itertools import islice
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Exists, F, Max, OuterRef, Q, QuerySet, prefetch_related_objects
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Value,
+    When,
+    prefetch_related_objects,
+)
 from django.utils import timezone
 
 from exams.choices import QuestionType
 from exams.models import Answer, Exam, ExamQuestion, Question, is_sectionally_timed
 from exams.paper import QuestionChoices, paper_choices
 
-from . import errors, outbox, scoring, selectors, tallies, timing
+from . import errors, outbox, scoring, selectors, tallies, timing, writes
 from .choices import OPEN_STATES, AttemptState, ItemResult
 from .models import Attempt, AttemptItem, AttemptSection, WebhookEvent
-from .writes import update_if_unchanged
+from .writes import Statement, update_if_unchanged
 
 CLOCK_FIELDS = ["state", "time_taken", "clock_checked_at", "last_started_time"]
 SECTION_CLOCK_FIELDS = ["state", "time_taken", "clock_checked_at", "started_at", "completed_at"]
@@ -601,19 +614,31 @@ def attempt_create_offline(
 # --- Ending ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def attempt_end(*, attempt: Attempt, now: datetime | None = None) -> Attempt:
+def attempt_end(*, attempt: Attempt, now: datetime | None = None, refuse_overdue: bool = False) -> Attempt:
     """End an open attempt: count its last stretch of time, score every item, state Completed.
 
     One transaction, the attempt row locked: an end interrupted half-way leaves the attempt open
     and unscored, never half-scored. 409 attempt_completed when it has already ended (the
     sweep may have ended an overdue one first: that is the answer the client gets).
+
+    `refuse_overdue`, for the student's own end/: an attempt found overdue ended when its time did, not
+    by the student, so it is completed as timed out (committed) and the end refused as if the sweep
+    had come first (409 attempt_completed, AttemptTimeUp). Otherwise an overdue attempt ends as any
+    other, its time charged up to its end.
     """
-    locked = _lock(attempt.pk, taker_id=attempt.user_id)
-    if locked.is_completed:
+    return _raise_refusal(_end(attempt.pk, attempt.user_id, now or timezone.now(), refuse_overdue))
+
+
+@transaction.atomic
+def _end(pk: int, taker_id: int | None, now: datetime, refuse_overdue: bool):
+    attempt = _lock(pk, taker_id=taker_id)
+    if attempt.is_completed:
         raise errors.AttemptCompleted()
-    _complete(locked, now or timezone.now())
-    return locked
+    if refuse_overdue and timing.is_overdue(attempt, now) and _settle(attempt, now):
+        # Answered as when the sweep got there first (its plain message), recorded as time up.
+        return errors.AttemptTimeUp(errors.AttemptCompleted.message)
+    _complete(attempt, now)
+    return attempt
 
 
 @dataclass(frozen=True)
@@ -910,22 +935,28 @@ def _later(checked: datetime | None, now: datetime) -> datetime:
 def _complete(attempt: Attempt, now: datetime) -> None:
     before = tallies.tally_key(attempt)
     _tick(attempt, now)
-    if attempt.sectionally_timed:
-        _complete_sections(attempt, now)
+    sections = _complete_sections(attempt, now) if attempt.sectionally_timed else []
     attempt.state = AttemptState.COMPLETED
     attempt.completed_at = now
     attempt.clock_checked_at = None
     _score(attempt)
-    _save_scored(attempt, before, [*CLOCK_FIELDS, "completed_at", *SCORE_FIELDS])
-    outbox.record(attempt=attempt, kind=WebhookEvent.Kind.COMPLETED)
+    _save_scored(
+        attempt,
+        before,
+        [*CLOCK_FIELDS, "completed_at", *SCORE_FIELDS],
+        also=sections,
+        event=WebhookEvent.Kind.COMPLETED,
+    )
 
 
-def _complete_sections(attempt: Attempt, now: datetime) -> None:
-    """Every section not completed yet is completed now (their clocks already charged): one UPDATE."""
+def _complete_sections(attempt: Attempt, now: datetime) -> list[Statement]:
+    """Every section not completed yet is completed now (their clocks already charged); the UPDATE of
+    each section's clock, for _save_scored to run with the attempt's. A section completed in memory
+    only (the last one _end_section ended) is written with them."""
     for clock in timing.section_clocks(attempt):
         if not clock.is_completed:
             clock.state, clock.completed_at, clock.clock_checked_at = AttemptState.COMPLETED, now, None
-    AttemptSection.objects.bulk_update(timing.section_clocks(attempt), SECTION_CLOCK_FIELDS)
+    return [writes.save_statement(clock, SECTION_CLOCK_FIELDS) for clock in timing.section_clocks(attempt)]
 
 
 def _rescore(attempt: Attempt) -> None:
@@ -934,31 +965,71 @@ def _rescore(attempt: Attempt) -> None:
     _save_scored(attempt, before, SCORE_FIELDS)
 
 
-def _save_scored(attempt: Attempt, before: tallies.TallyKey | None, fields: list[str]) -> None:
-    """Save a locked attempt's new state or score and move its score tally along, in one transaction.
+def _save_scored(
+    attempt: Attempt,
+    before: tallies.TallyKey | None,
+    fields: list[str],
+    *,
+    also: Iterable[Statement] = (),
+    event: str | None = None,
+) -> None:
+    """Save a locked attempt's new state or score, with the items _score changed, `also` (more rows
+    the change wrote) and, for `event`, the webhook's outbox row; its score tally moves along, all in
+    the caller's transaction.
 
-    `before` is its tally as it was locked (None while it was open): an ended first attempt is
-    added to the tally of its score, a re-scored one moves from the old score's to the new one's.
+    `before` is its tally as it was locked (None while it was open). An ended first attempt is added
+    to the tally of its score, written with the rest: on PostgreSQL all of it is one statement
+    (writes.run_together). A re-scored one moves from the old score's tally to the new one's after
+    them, two rows in score order (tallies.tally_move).
     """
-    attempt.save(update_fields=fields)
-    tallies.tally_move(before, tallies.tally_key(attempt))
+    after = tallies.tally_key(attempt)
+    statements = [
+        *_item_results(attempt),
+        writes.save_statement(attempt, fields),
+        *also,
+        *(tallies.tally_add(after) if before is None else []),
+    ]
+    if event is None:
+        writes.run_together(statements)
+    else:
+        outbox.record_with(statements, attempt=attempt, kind=event)
+    if before is not None:
+        tallies.tally_move(before, after)
+
+
+# What scoring reads of an item and of its question; the question's text stays in the database.
+SCORING_FIELDS = (
+    "selected_answers",
+    "short_text",
+    "essay_text",
+    "result",
+    "marks",
+    "question__type",
+    "question__marks",
+    "question__negative_marks",
+    "question__numerical_answer",
+    "question__numerical_tolerance",
+)
 
 
 def _score(attempt: Attempt) -> None:
-    """Judge every item and put the totals on the attempt (the caller saves it).
+    """Judge every item and put the totals on the attempt; the caller saves it (_save_scored), and
+    with it the items whose result or marks changed, which wait in attempt.rejudged_items.
 
-    total_marks is summed again from the items, so a change of marks after the attempt began
-    moves the score and the total together.
+    One query reads the items with their questions and the questions' correct choices, as this
+    transaction sees them: never the exam's cached paper, which may be stale. total_marks is summed
+    again from the items, so a change of marks after the attempt began moves the score and the
+    total together.
     """
     exam = attempt.exam
-    items = list(AttemptItem.objects.filter(attempt=attempt).select_related("question").order_by())
-    correct_ids = defaultdict(set)
-    answers = Answer.objects.filter(question_id__in={i.question_id for i in items}, is_correct=True)
-    for question_id, answer_id in answers.values_list("question_id", "pk"):
-        correct_ids[question_id].add(answer_id)
+    items, correct_ids = {}, defaultdict(set)
+    for row in _scoring_rows(attempt):
+        item = items.setdefault(row.pk, row)
+        if row.correct_id is not None:
+            correct_ids[item.question_id].add(row.correct_id)
 
     scores, total, changed = [], Decimal("0"), []
-    for item in items:
+    for item in items.values():
         question = item.question
         marks, negative = exam.question_marks(question)
         staff_marked = item.result in (ItemResult.CORRECT, ItemResult.INCORRECT) and item.marks is not None
@@ -981,11 +1052,45 @@ def _score(attempt: Attempt) -> None:
         if (item.result, item.marks) != (score.result, score.marks):
             item.result, item.marks = score.result, score.marks
             changed.append(item)
-    if changed:
-        AttemptItem.objects.bulk_update(changed, ["result", "marks"])
+    attempt.rejudged_items = changed
 
     totals = scoring.attempt_totals(
         scores, total_marks=total, time_taken=attempt.time_taken, pass_percentage=exam.pass_percentage
     )
     for field in SCORE_FIELDS:
         setattr(attempt, field, getattr(totals, field))
+
+
+def _scoring_rows(attempt: Attempt) -> QuerySet[AttemptItem]:
+    """The attempt's items with what scores them: a row per item and correct choice of its question
+    (`correct_id`), one with None for a question without one (numerical, essay)."""
+    correct = FilteredRelation("question__answers", condition=Q(question__answers__is_correct=True))
+    return (
+        AttemptItem.objects.filter(attempt=attempt)
+        .annotate(correct=correct, correct_id=F("correct__id"))
+        .select_related("question")
+        .only(*SCORING_FIELDS)
+        .order_by()
+    )
+
+
+def _item_results(attempt: Attempt) -> list[Statement]:
+    """The items _score changed, as one UPDATE: each item's result and marks picked by its outcome
+    (`WHEN id IN (…) THEN`), a handful of outcomes however many items share them."""
+    outcomes = defaultdict(list)
+    for item in attempt.rejudged_items:
+        outcomes[item.result, item.marks].append(item.pk)
+    if not outcomes:
+        return []
+
+    def by_outcome(name: str, index: int) -> Case:
+        field = AttemptItem._meta.get_field(name)
+        picks = [
+            When(pk__in=pks, then=Value(picked[index], output_field=field))
+            for picked, pks in outcomes.items()
+        ]
+        return Case(*picks, output_field=field)
+
+    items = AttemptItem.objects.filter(pk__in=[pk for pks in outcomes.values() for pk in pks])
+    changes = {"result": by_outcome("result", 0), "marks": by_outcome("marks", 1)}
+    return [writes.update_statement(items, changes)]

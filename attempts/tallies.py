@@ -14,10 +14,11 @@ import logging
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import connection, transaction
 from django.db.models import Count, F, QuerySet
 
 from .models import RANKED, Attempt, ScoreTally
+from .writes import Statement, run_together
 
 logger = logging.getLogger(__name__)
 
@@ -42,27 +43,36 @@ def tally_move(before: TallyKey | None, after: TallyKey | None) -> None:
         _add(exam_id, score, delta)
 
 
+def tally_add(key: TallyKey | None) -> list[Statement]:
+    """One more ranked attempt at `key`, as statements not yet run (writes.run_together): one upsert
+    that makes the tally's row or counts it up, so two first scores at once neither lose a count nor
+    trip over the row's uniqueness. None for an attempt that is not ranked."""
+    if key is None:
+        return []
+    exam_id, score = key
+    name = connection.ops.quote_name
+    table, count = name(ScoreTally._meta.db_table), name("count")
+    sql = (
+        f"INSERT INTO {table} ({name('exam_id')}, {name('score')}, {count}) VALUES (%s, %s, 1) "
+        f"ON CONFLICT ({name('exam_id')}, {name('score')}) DO UPDATE SET {count} = {table}.{count} + 1"
+    )
+    return [(sql, (exam_id, ScoreTally._meta.get_field("score").get_db_prep_save(score, connection)))]
+
+
 def _add(exam_id: int, score: Decimal, delta: int) -> None:
-    rows = ScoreTally.objects.filter(exam_id=exam_id, score=score)
-    if delta < 0:
-        # A count never goes below zero, and a delete never fails for a tally: finding nothing to
-        # take away means the tally was already out of step (rows written around the services).
-        if not rows.filter(count__gte=-delta).update(count=F("count") + delta):
-            logger.warning(
-                "Score tally drift: exam %s has no ranked attempt at %s to take away; "
-                "run `manage.py check_score_tallies --repair`.",
-                exam_id,
-                score,
-            )
+    if delta > 0:
+        run_together(tally_add((exam_id, score)))
         return
-    if rows.update(count=F("count") + delta):
-        return
-    try:
-        with transaction.atomic():
-            ScoreTally.objects.create(exam_id=exam_id, score=score, count=delta)
-    except IntegrityError:
-        # Another transaction created the row between our update and insert.
-        rows.update(count=F("count") + delta)
+    # A count never goes below zero, and a delete never fails for a tally: finding nothing to take
+    # away means the tally was already out of step (rows written around the services).
+    rows = ScoreTally.objects.filter(exam_id=exam_id, score=score, count__gte=-delta)
+    if not rows.update(count=F("count") + delta):
+        logger.warning(
+            "Score tally drift: exam %s has no ranked attempt at %s to take away; "
+            "run `manage.py check_score_tallies --repair`.",
+            exam_id,
+            score,
+        )
 
 
 # --- Checking and recounting -----------------------------------------------------------------

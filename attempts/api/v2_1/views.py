@@ -36,12 +36,12 @@ from attempts.selectors import (
     exam_for_user,
     exam_list,
     exams_in_user_state,
-    open_attempt_detail,
     question_outcomes,
     require_ended,
     require_taker,
     section_stats,
     subject_stats,
+    written_attempt_detail,
 )
 from exams.models import Exam
 from testpress.api.clock import RequestNowMixin
@@ -232,14 +232,9 @@ class AttemptViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelV
         refusal_record(attempt=attempt, code=code, action=action, at=self.now)
 
     def _render(self, attempt: Attempt) -> Response:
-        """The attempt after an action, printed as its detail is.
-
-        A still-open attempt (start, heartbeat) is printed from the row the service wrote: exam day's
-        every heartbeat skips reading it again with a standing it does not have.
-        """
-        if attempt.is_completed:
-            return Response(self.get_serializer(self._detail(attempt.pk)).data)
-        return Response(self.get_serializer(open_attempt_detail(attempt, user=self.request.user)).data)
+        """The attempt after an action, printed as its detail is, from the row the service wrote: only
+        what the change moved is read (its exam's counts for the user, its standing once completed)."""
+        return Response(self.get_serializer(written_attempt_detail(attempt, user=self.request.user)).data)
 
     @action(detail=True, methods=["put"])
     def start(self, request, *args, **kwargs):
@@ -253,8 +248,12 @@ class AttemptViewSet(OverdueFirstMixin, RequestNowMixin, viewsets.ReadOnlyModelV
 
     @action(detail=True, methods=["put"])
     def end(self, request, *args, **kwargs):
-        # Read first: an overdue attempt is completed as timed out (409), not ended by the student.
-        return self._render(services.attempt_end(attempt=self._attempt(acting=True), now=self.now))
+        # An overdue attempt ended when its time did: it is completed as timed out (409), not ended here.
+        return self._render(
+            self._act(
+                lambda attempt: services.attempt_end(attempt=attempt, now=self.now, refuse_overdue=True)
+            )
+        )
 
     # Sections: the attempt's `sections` print these URLs (absolute, under the request's version).
     SECTION_PATH = r"sections/(?P<section_id>[0-9]+)"
@@ -419,5 +418,5 @@ class ExamAttemptsView(OverdueFirstMixin, RequestNowMixin, generics.ListCreateAP
         )
         attempt = services.attempt_create(user=request.user, exam=exam, now=self.now)
         # Just created, so open: printed without reading it again (no standing to compute).
-        attempt = open_attempt_detail(attempt, user=request.user)
+        attempt = written_attempt_detail(attempt, user=request.user)
         return Response(self.get_serializer(attempt).data, status=status.HTTP_201_CREATED)
