@@ -145,14 +145,17 @@ def exams_in_user_state(queryset: QuerySet[Exam], *, state: str, user, now: date
     raise ValueError(f"Unknown exam state {state!r}")
 
 
-def exam_for_user(*, user, slug: str, access_code: str | None = None) -> Exam:
-    """The exam as the user's API prints it.
+def exam_for_user(*, user, slug: str, access_code: str | None = None, printed: bool = True) -> Exam:
+    """The exam as the user's API prints it (`printed=False`: its row alone, for an exam that is acted
+    on, not printed: one query instead of two).
 
     404 when there is no such exam or it is unpublished (for a student); 403 when it exists but is
     limited to batches the user is not in. With `access_code` (a POST to attempts_url), 403
     wrong_access_code unless it is one of the exam's codes; a right one opens it whatever its batches.
     """
-    exams = with_languages(with_user_counts(Exam.objects.filter(slug=slug), user=user))
+    exams = Exam.objects.filter(slug=slug)
+    if printed:
+        exams = with_languages(with_user_counts(exams, user=user))
     exam = require_known(with_visibility(exams, user, access_code=access_code).first(), user)
     if access_code is not None:
         require_access_code_of(exam, access_code)

@@ -81,7 +81,6 @@ logger = logging.getLogger(__name__)
 # --- Creating and resuming --------------------------------------------------------------------
 
 
-@transaction.atomic
 def attempt_create(*, user, exam: Exam, now: datetime | None = None) -> Attempt:
     """Start a new attempt of `exam` for `user`: Running, clock on, one item per exam question.
 
@@ -98,7 +97,16 @@ def attempt_create(*, user, exam: Exam, now: datetime | None = None) -> Attempt:
     unique attempt_number) back that up: a lost race surfaces as an IntegrityError and is
     answered the same way.
     """
-    now = now or timezone.now()
+    try:
+        return _create(user=user, exam=exam, now=now or timezone.now())
+    except IntegrityError:
+        # Rolled back whole (or to the savepoint of a caller's transaction), so it can be read again.
+        _refuse_another(exam=exam, history=_history(exam=exam, user=user))
+        raise
+
+
+@transaction.atomic
+def _create(*, user, exam: Exam, now: datetime) -> Attempt:
     if not exam.is_open(now):
         raise errors.ExamNotOpen()
 
@@ -109,23 +117,18 @@ def attempt_create(*, user, exam: Exam, now: datetime | None = None) -> Attempt:
         ExamQuestion.objects.filter(exam=exam).select_related("question", "section").order_by("order", "id")
     )
     sectional = is_sectionally_timed(link.section for link in links)
-    try:
-        with transaction.atomic():
-            attempt = Attempt.objects.create(
-                exam=exam,
-                user=user,
-                attempt_number=(history["last_number"] or 0) + 1,
-                state=AttemptState.RUNNING,
-                date=now,
-                last_started_time=now,
-                clock_checked_at=now,
-                sectionally_timed=sectional,
-                total_questions=len(links),
-                total_marks=sum((exam.question_marks(link.question)[0] for link in links), Decimal("0")),
-            )
-    except IntegrityError:
-        _refuse_another(exam=exam, history=_history(exam=exam, user=user))
-        raise
+    attempt = Attempt.objects.create(
+        exam=exam,
+        user=user,
+        attempt_number=(history["last_number"] or 0) + 1,
+        state=AttemptState.RUNNING,
+        date=now,
+        last_started_time=now,
+        clock_checked_at=now,
+        sectionally_timed=sectional,
+        total_questions=len(links),
+        total_marks=sum((exam.question_marks(link.question)[0] for link in links), Decimal("0")),
+    )
     AttemptItem.objects.bulk_create(
         AttemptItem(attempt=attempt, question_id=link.question_id, section_id=link.section_id, order=position)
         for position, link in enumerate(links, start=1)

@@ -54,6 +54,26 @@ class TestAttemptCreate:
         assert [i.section_id for i in items] == [link.section_id for link in links]
         assert [i.order for i in items] == [1, 2, 3, 4]
 
+    def test_a_create_that_loses_a_race_to_the_constraint_is_the_409_and_writes_nothing(
+        self, exam_of, student, now, monkeypatch
+    ):
+        # As if the user's row lock had not kept a second create out: its history misses the first
+        # attempt, and the one-open-attempt constraint refuses the insert.
+        exam = exam_of("RR")
+        first = attempt_create(user=student, exam=exam, now=now)
+        monkeypatch.setattr(
+            services, "_locked_history", lambda **_: {"used": 0, "last_number": 1, "open_id": None}
+        )
+
+        with pytest.raises(errors.AttemptRunning) as refused:
+            attempt_create(user=student, exam=exam, now=now)
+
+        assert refused.value.code == "attempt_running"
+        assert list(Attempt.objects.values_list("pk", flat=True)) == [first.pk]
+        assert AttemptItem.objects.count() == 2  # the loser's items went with its attempt
+        # The caller's transaction (the test's) is still usable: the loser rolled back to its savepoint.
+        assert Attempt.objects.get().state == AttemptState.RUNNING
+
     def test_total_marks_use_each_questions_marks_when_the_exam_says_so(self, exam_of, student, now):
         exam = exam_of("RR", variable_mark_per_question=True)
         first, second = (link.question for link in exam.exam_questions.all())

@@ -411,11 +411,8 @@ class ExamAttemptsView(OverdueFirstMixin, RequestNowMixin, generics.ListCreateAP
         body = AttemptCreateSerializer(data=request.data)
         body.is_valid(raise_exception=True)
         code = body.validated_data.get("access_code") or None
-        exam = (
-            self.exam
-            if code is None
-            else exam_for_user(user=request.user, slug=kwargs["slug"], access_code=code)
-        )
+        # The answer prints the exam read again with the new attempt counted (written_attempt_detail).
+        exam = exam_for_user(user=request.user, slug=kwargs["slug"], access_code=code, printed=False)
         attempt = services.attempt_create(user=request.user, exam=exam, now=self.now)
         # Just created, so open: printed without reading it again (no standing to compute).
         attempt = written_attempt_detail(attempt, user=request.user)
