@@ -35,8 +35,11 @@ from exams.models import (
     Subject,
 )
 from exams.selectors import (
+    exam_is_bilingual,
     exams_opened_by,
     exams_visible_to,
+    is_bilingual,
+    language_count,
     paper_languages,
     require_access_code_of,
     require_known,
@@ -440,7 +443,7 @@ _READABLE_ATTEMPT = PreparedQuery(
     lambda pk: (
         Attempt.objects.filter(pk=pk)
         .values(*concrete_columns(Attempt), *concrete_columns(Exam, "exam__"))
-        .annotate(exam_language_count=subquery_count(ExamLanguage.objects.filter(exam=OuterRef("exam_id"))))
+        .annotate(exam_language_count=language_count(OuterRef("exam_id")))
     ),
     "pk",
 )
@@ -475,7 +478,7 @@ def _exam_counts(exam, user) -> dict:
         "number_of_questions": subquery_count(ExamQuestion.objects.filter(exam=exam)),
         "attempts_count": subquery_count(own),
         "paused_attempts_count": subquery_count(own.filter(state__in=OPEN_STATES)),
-        "language_count": subquery_count(ExamLanguage.objects.filter(exam=exam)),
+        "language_count": language_count(exam),
     }
 
 
@@ -582,7 +585,7 @@ def written_attempt_detail(attempt: Attempt, *, user) -> Attempt:
         exam = attempt.exam
     else:
         exam = _counted_exam(_COUNTED_EXAM.first(pk=attempt.exam_id, user=user.pk))
-    if exam.language_count >= 2:
+    if is_bilingual(exam.language_count):
         prefetch_related_objects([exam], languages_prefetch())
     else:
         exam.paper_languages = []
@@ -612,7 +615,9 @@ def student_items(attempt: Attempt) -> QuerySet[AttemptItem]:
     """
     return attempt_items(attempt).prefetch_related(
         exam_translations(
-            attempt.exam_id, bilingual=attempt.exam_language_count >= 2, path="question__translations"
+            attempt.exam_id,
+            bilingual=is_bilingual(attempt.exam_language_count),
+            path="question__translations",
         )
     )
 
@@ -728,7 +733,7 @@ def offline_paper(exam: Exam, *, now: datetime) -> QuerySet[ExamQuestion]:
         raise errors.NotAnOfflineExam()
     if not exam.is_open(now):
         raise errors.ExamNotOpen()
-    bilingual = ExamLanguage.objects.filter(exam=exam).count() >= 2
+    bilingual = exam_is_bilingual(exam)
     return (
         ExamQuestion.objects.filter(exam=exam)
         .select_related("question__direction", "question__subject", "section")

@@ -109,6 +109,24 @@ def require_access_code_of(exam: Exam, code: str) -> None:
         raise errors.WrongAccessCode()
 
 
+# A paper is bilingual when its exam lists two or more languages: one listed language is a monolingual
+# paper, printed with no languages and no translations.
+BILINGUAL_FROM = 2
+
+
+def is_bilingual(language_count: int) -> bool:
+    return language_count >= BILINGUAL_FROM
+
+
+def language_count(exam) -> Subquery:
+    """How many languages the exam (a value or an OuterRef) lists, as a scalar subquery."""
+    return subquery_count(ExamLanguage.objects.filter(exam=exam))
+
+
+def exam_is_bilingual(exam) -> bool:
+    return is_bilingual(ExamLanguage.objects.filter(exam=exam).count())
+
+
 def paper_languages() -> QuerySet[ExamLanguage]:
     """The languages exams are printed with, in each exam's order, with their code and title: only an
     exam's that lists two or more (one language is a monolingual paper, printed with none). One SELECT,

@@ -29,6 +29,7 @@ from attempts.selectors import (
 from attempts.timing import remaining_time_at, section_remaining_at, section_time_taken_at, time_taken_at
 from exams.models import Answer, Exam, ExamLanguage, Question, QuestionTranslation
 from exams.paper import cached_part
+from exams.selectors import exam_is_bilingual
 from testpress.api.fields import (
     BoundedListField,
     ConstantField,
@@ -819,7 +820,7 @@ def student_paper(exam: Exam, question_ids: Iterable[int]) -> dict[int, dict]:
 
 
 def _render(exam: Exam, questions) -> dict[int, dict]:
-    bilingual = ExamLanguage.objects.filter(exam=exam).count() >= 2
+    bilingual = exam_is_bilingual(exam)
     questions = list(
         questions.select_related("direction", "subject").prefetch_related(
             Prefetch("answers", queryset=Answer.objects.order_by("order", "id")),
