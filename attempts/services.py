@@ -369,12 +369,13 @@ def attempt_save_item(
     return saved
 
 
-@transaction.atomic
 def _save_item_if_unchanged(
     attempt_pk: int, taker_id: int | None, item_pk: int, *, changes: dict, now: datetime
 ) -> AttemptItem | None:
     """The save of a running, not overdue attempt in two statements: the item read with its attempt
-    and exam, then one conditional write of the clock and the item. None when the locked path must decide."""
+    and exam, then one conditional write of the clock and the item, all or nothing (attempts/writes.py:
+    no transaction around them, whose BEGIN and COMMIT would be two more round trips on PostgreSQL).
+    None when the locked path must decide."""
     item = (
         None
         if taker_id is None
@@ -389,12 +390,8 @@ def _save_item_if_unchanged(
     written = update_if_unchanged(
         attempt, unchanged, [*CLOCK_FIELDS, "last_answer_updated_time"], then=item, then_fields=item_fields
     )
-    if not written:
-        # The attempt changed since it was read (or, impossibly, the item went): whatever part of the
-        # write matched is undone, and the locked path decides.
-        transaction.set_rollback(True)
-        return None
-    return item
+    # Not written: the attempt changed since it was read (or the item went), and the locked path decides.
+    return item if written else None
 
 
 @transaction.atomic

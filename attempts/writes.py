@@ -13,8 +13,8 @@ webhook event: on PostgreSQL in one statement (run_together), one round trip.
 
 from itertools import chain
 
-from django.db import connection
-from django.db.models import Model, Q, QuerySet
+from django.db import connection, transaction
+from django.db.models import Exists, Model, Q, QuerySet
 from django.db.models.sql import InsertQuery, UpdateQuery
 
 # A statement not yet run: its SQL and parameters.
@@ -24,23 +24,35 @@ Statement = tuple[str, tuple]
 def update_if_unchanged(instance: Model, unchanged: Q, fields: list[str], *, then: Model | None = None,
                         then_fields: tuple[str, ...] = ()) -> bool:  # fmt: skip
     """Write `fields` of `instance` where its row still matches `unchanged`; then, only if it did,
-    `then_fields` of `then`. True when both were written, False when the row had changed (and
-    nothing was written).
+    `then_fields` of `then`. True when both were written, False when nothing was (the row had changed,
+    or `then`'s row is gone).
 
-    On PostgreSQL the two UPDATEs are one statement (a data-modifying WITH), one round trip; elsewhere two,
-    in the caller's transaction.
+    All or nothing without a transaction of the caller's: on PostgreSQL the two UPDATEs are one
+    statement (a data-modifying WITH whose first part also requires `then`'s row), one round trip and
+    its own transaction; elsewhere two, in a transaction of their own (a savepoint in the caller's).
     """
-    guarded = save_statement(instance, fields, where=unchanged)
     if then is None:
-        return _execute(guarded) == 1
+        return _execute(save_statement(instance, fields, where=unchanged)) == 1
+    then_exists = Q(Exists(type(then).objects.filter(pk=then.pk)))
+    guarded = save_statement(instance, fields, where=unchanged & then_exists)
     following = save_statement(then, then_fields)
     if connection.vendor != "postgresql":
-        return _execute(guarded) == 1 and _execute(following) == 1
+        try:
+            with transaction.atomic():
+                if _execute(guarded) != 1 or _execute(following) != 1:
+                    raise _NotWritten
+        except _NotWritten:
+            return False
+        return True
     (guarded_sql, guarded_params), (following_sql, following_params) = guarded, following
     sql = f"WITH guarded AS ({guarded_sql} RETURNING 1) {following_sql} AND EXISTS (SELECT 1 FROM guarded)"
     with connection.cursor() as cursor:
         cursor.execute(sql, (*guarded_params, *following_params))
         return cursor.rowcount == 1
+
+
+class _NotWritten(Exception):
+    """Rolls the two statements of update_if_unchanged back when either matched nothing."""
 
 
 def run_together(statements: list[Statement]) -> list[tuple]:
