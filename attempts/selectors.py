@@ -642,7 +642,7 @@ def exam_translations(exam_id: int, *, bilingual: bool, path: str = "translation
     return Prefetch(path, queryset=translations, to_attr="exam_translations")
 
 
-def attempt_questions(attempt: Attempt) -> QuerySet[AttemptItem]:
+def attempt_questions(attempt: Attempt) -> "QuerySet[AttemptItem] | AttemptItemWindows":
     """The items a student answers from: only while the attempt is open (409 attempt_completed after).
 
     The items alone: their questions print from the exam's cached paper (the API's student_paper).
@@ -650,8 +650,8 @@ def attempt_questions(attempt: Attempt) -> QuerySet[AttemptItem]:
     """
     if attempt.is_completed:
         raise errors.AttemptCompleted()
-    items = attempt.items.order_by("order", "id")
     if attempt.sectionally_timed:
+        items = attempt.items.order_by("order", "id")
         running = timing.running_section(attempt)
         return items.none() if running is None else items.filter(section_id=running.section_id)
     return AttemptItemWindows(attempt)
@@ -680,6 +680,8 @@ class AttemptItemWindows:
             return []
         shape = (start, stop)
         if shape not in _ITEM_WINDOWS:
+            if len(_ITEM_WINDOWS) >= MOST_ITEM_WINDOWS:  # ?page= and ?per_page= are the client's to vary
+                _ITEM_WINDOWS.clear()
             _ITEM_WINDOWS[shape] = PreparedQuery(
                 lambda attempt: (
                     AttemptItem.objects.filter(attempt_id=attempt)
@@ -691,8 +693,10 @@ class AttemptItemWindows:
         return [from_values(AttemptItem, row) for row in _ITEM_WINDOWS[shape].rows(attempt=self.attempt.pk)]
 
 
-# The windows asked for: one a page size and page number in use, so a handful.
+# The windows asked for: one a page size and page number in use, a handful in practice, a bounded number
+# whatever clients send.
 _ITEM_WINDOWS: dict[tuple[int, int], PreparedQuery] = {}
+MOST_ITEM_WINDOWS = 256
 
 
 def attempt_section_questions(attempt: Attempt, section_id: int) -> QuerySet[AttemptItem]:
