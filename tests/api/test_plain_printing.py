@@ -110,5 +110,13 @@ def test_a_url_from_a_reversed_pattern_is_the_url_reverse_prints(settings, host,
             request = Request(factory.get("/", HTTP_HOST=host, secure=secure))
             request.version, request.versioning_scheme = version, URLPathVersioning()
             expected = reverse(view_name, kwargs={kwarg: value}, request=request)
-            assert absolute_url({"request": request}, view_name, kwarg, value) == expected
+            assert absolute_url({"request": request}, view_name, **{kwarg: value}) == expected
             assert expected.startswith(f"{'https' if secure else 'http'}://{host}/api/{version}/")
+
+
+def test_a_url_of_two_values_puts_each_in_its_own_place():
+    request = Request(APIRequestFactory().get("/"))
+    request.version, request.versioning_scheme = "v2.1", URLPathVersioning()
+    for pk, item_id in [(7, 70), (70, 7), (90807060504030201, 2)]:  # the last: an id that looks like a mark
+        expected = reverse("attempt-question", kwargs={"pk": pk, "item_id": item_id}, request=request)
+        assert absolute_url({"request": request}, "attempt-question", pk=pk, item_id=item_id) == expected

@@ -3,7 +3,6 @@
 import hashlib
 from collections.abc import Iterable
 from decimal import ROUND_HALF_UP, Decimal
-from functools import cached_property
 from operator import attrgetter
 from pathlib import Path
 
@@ -12,7 +11,6 @@ from django.db.models.manager import BaseManager
 from drf_spectacular.helpers import lazy_serializer
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
-from rest_framework.reverse import reverse
 
 from attempts.choices import AttemptState
 from attempts.disclosure import shown_to_student
@@ -42,6 +40,7 @@ from testpress.api.fields import (
 from testpress.api.filters import MAX_ID
 from testpress.api.printing import (
     PlainPrinting,
+    absolute_url,
     attribute,
     constant,
     decimal,
@@ -549,8 +548,9 @@ class SectionResultSerializer(PlainPrinting, ItemCountsSerializer):
     def _url(self, row: SectionStats, name: str) -> str | None:
         if row.section is None:
             return None
-        kwargs = {"pk": row.attempt.pk, "section_id": row.section.pk}
-        return reverse(f"attempt-section-{name}", kwargs=kwargs, request=self.context["request"])
+        return absolute_url(
+            self.context, f"attempt-section-{name}", pk=row.attempt.pk, section_id=row.section.pk
+        )
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_questions_url(self, row: SectionStats) -> str | None:
@@ -701,10 +701,6 @@ class ReviewQuestionSerializer(QuestionSerializer):
         read_only_fields = fields
 
 
-# Stands for an item's id in a reversed URL: digits no attempt id or host name holds beside it.
-ITEM_ID_MARK = 987_654_321_012_345
-
-
 class AttemptItemSerializer(PlainPrinting, serializers.ModelSerializer):
     """An item as the student answers it; its url is the one a client PUTs the answer to."""
 
@@ -740,19 +736,7 @@ class AttemptItemSerializer(PlainPrinting, serializers.ModelSerializer):
     }
 
     def get_url(self, item: AttemptItem) -> str:
-        # A page's items are of one attempt: its URL pattern is reversed once, each id put in after.
-        template = self._url_templates.get(item.attempt_id)
-        if template is None:
-            template = self._url_templates[item.attempt_id] = reverse(
-                "attempt-question",
-                kwargs={"pk": item.attempt_id, "item_id": ITEM_ID_MARK},
-                request=self.context["request"],
-            )
-        return template.replace(str(ITEM_ID_MARK), str(item.pk))
-
-    @cached_property
-    def _url_templates(self) -> dict[int, str]:
-        return {}
+        return absolute_url(self.context, "attempt-question", pk=item.attempt_id, item_id=item.pk)
 
     @extend_schema_field(QuestionSerializer)
     def get_question(self, item: AttemptItem) -> dict:
