@@ -113,9 +113,7 @@ def _create(*, user, exam: Exam, now: datetime) -> Attempt:
     history = _locked_history(exam=exam, user=user)
     _refuse_another(exam=exam, history=history)
 
-    links = list(
-        ExamQuestion.objects.filter(exam=exam).select_related("question", "section").order_by("order", "id")
-    )
+    links = _links_in_order(exam)
     sectional = is_sectionally_timed(link.section for link in links)
     attempt = Attempt.objects.create(
         exam=exam,
@@ -141,6 +139,13 @@ def _create(*, user, exam: Exam, now: datetime) -> Attempt:
         )
     outbox.record(attempt=attempt, kind=WebhookEvent.Kind.STARTED)
     return attempt
+
+
+def _links_in_order(exam: Exam) -> list[ExamQuestion]:
+    """The exam's questions in the order an attempt holds them (one item each), with their sections."""
+    return list(
+        ExamQuestion.objects.filter(exam=exam).select_related("question", "section").order_by("order", "id")
+    )
 
 
 def _locked_history(*, exam: Exam, user) -> dict:
@@ -571,7 +576,7 @@ def attempt_create_offline(
     if exam.remaining_attempts(history["used"]) == 0:
         raise errors.RetakesExhausted()
 
-    links = list(ExamQuestion.objects.filter(exam=exam).select_related("question").order_by("order", "id"))
+    links = _links_in_order(exam)
     by_question = {answer["question_id"]: answer for answer in answers}
     taken = max(completed_on - started_on, timedelta(0))
     attempt = Attempt.objects.create(
