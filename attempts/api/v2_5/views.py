@@ -13,6 +13,7 @@ from attempts.selectors import (
     subject_stats,
     with_standing,
 )
+from testpress.api.pagination import CountedApart
 from testpress.api.schema import responses
 from testpress.api.viewsets import AdminViewSet
 
@@ -41,7 +42,8 @@ class AdminAttemptViewSet(OverdueFirstMixin, ListModelMixin, RetrieveModelMixin,
 
     def list(self, request, *args, **kwargs):
         """200 rows a page from their columns (rows.py), not from model instances through the serializer."""
-        queryset = attempt_row_values(self.filter_queryset(self.get_queryset()))
+        filtered = self.filter_queryset(self.get_queryset())
+        queryset = CountedApart(attempt_row_values(filtered), counted=filtered)
         page = as_attempts(self.paginate_queryset(queryset))
         # Read again only when a row of this page was overdue (then completed): no query otherwise.
         if self.end_any_overdue(page):
