@@ -65,6 +65,9 @@ class Attempt(models.Model):
             models.Index(fields=["user", "-date"], name="attempt_user_date"),
             models.Index(fields=["exam", "-date"], name="attempt_exam_date"),
             models.Index(fields=["-date"], name="attempt_date"),
+            # The admin list's ?state= page, newest first: a state's newest rows are not the newest
+            # rows (thousands of running attempts come first on exam day), see migration 0009.
+            models.Index(fields=["state", "-date", "-id"], name="attempt_state_date"),
             # The admin list's orderings by count (ties broken by id), see migration 0002.
             models.Index(fields=["correct_count", "id"], name="attempt_correct_count"),
             models.Index(fields=["incorrect_count", "id"], name="attempt_incorrect_count"),
