@@ -110,6 +110,15 @@ def _url_mark(position: int, digits: bool) -> str:
     return f"9080706050403020{position}" if digits else f"0url{position}mark0"
 
 
+def _request_url_parts(request) -> tuple:
+    """The parts of the request a URL is made of, read once a request: get_host() checks the host
+    against ALLOWED_HOSTS on every call, a tenth of the heartbeat's time when each printed URL asked."""
+    parts = getattr(request, "_url_parts", None)
+    if parts is None:
+        parts = request._url_parts = (request.version, request.scheme, request.get_host(), get_script_prefix())
+    return parts
+
+
 def absolute_url(context: dict, view_name: str, **kwargs) -> str:
     """reverse(view_name, kwargs=kwargs) as an absolute URL for the context's request.
 
@@ -122,7 +131,7 @@ def absolute_url(context: dict, view_name: str, **kwargs) -> str:
     if url_format or len(texts) > 9 or not all(_PLAIN_VALUE.fullmatch(text) for text in texts.values()):
         return reverse(view_name, kwargs=kwargs, request=request, format=url_format)
     shape = tuple((kwarg, text.isdigit()) for kwarg, text in texts.items())
-    key = (view_name, shape, request.version, request.scheme, request.get_host(), get_script_prefix())
+    key = (view_name, shape, *_request_url_parts(request))
     found = _URL_TEMPLATES.get(key)
     if found is None:
         if len(_URL_TEMPLATES) >= _MOST_TEMPLATES:  # hosts are bounded by ALLOWED_HOSTS; stay bounded anyway
