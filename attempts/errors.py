@@ -24,6 +24,7 @@ class AttemptRunning(Conflict):
 
     def __init__(self, attempt_id: int | None, message: str | None = None):
         super().__init__(message, **({"attempt_id": attempt_id} if attempt_id is not None else {}))
+        self.attempt_id = attempt_id
 
 
 class AttemptCompleted(Conflict):

@@ -96,9 +96,23 @@ def attempt_create(*, user, exam: Exam, now: datetime | None = None) -> Attempt:
     first's attempt and gets the 409. The database constraints (one open attempt per user and exam,
     unique attempt_number) back that up: a lost race surfaces as an IntegrityError and is
     answered the same way.
+
+    An open attempt whose time ran out with nobody reading it since is no obstacle: it is ended (and
+    that committed) and the attempt created. Only then: looking for one before every create cost a
+    query, and most of a create's time in building it.
     """
+    now = now or timezone.now()
     try:
-        return _create(user=user, exam=exam, now=now or timezone.now())
+        return _create_or_refuse(user=user, exam=exam, now=now)
+    except errors.AttemptRunning as running:
+        if running.attempt_id is None or not _end_if_overdue(running.attempt_id, now):
+            raise
+    return _create_or_refuse(user=user, exam=exam, now=now)
+
+
+def _create_or_refuse(*, user, exam: Exam, now: datetime) -> Attempt:
+    try:
+        return _create(user=user, exam=exam, now=now)
     except IntegrityError:
         # Rolled back whole (or to the savepoint of a caller's transaction), so it can be read again.
         _refuse_another(exam=exam, history=_history(exam=exam, user=user))

@@ -487,6 +487,26 @@ class TestClock:
         assert second["id"] != first["id"]
         assert Attempt.objects.get(pk=first["id"]).is_completed
 
+    def test_an_overdue_attempt_in_the_way_of_a_refused_create_is_still_ended(self, student_client, exam_of):
+        exam = exam_of("R", duration=timedelta(minutes=5), allow_retake=False)
+        with time_machine.travel(_soon(exam), tick=False) as clock:
+            first = begin(student_client, exam)
+            Attempt.objects.filter(pk=first["id"]).update(time_taken=timedelta(minutes=5))
+            clock.shift(timedelta(seconds=1))
+            refused = student_client.post(f"{EXAMS}{exam.slug}/attempts/")
+        assert (refused.status_code, refused.json()["error_code"]) == (403, "retakes_exhausted")
+        assert Attempt.objects.get(pk=first["id"]).is_completed
+
+    def test_a_running_attempt_with_time_left_still_refuses_a_second(self, student_client, exam_of):
+        exam = exam_of("R", duration=timedelta(minutes=5))
+        with time_machine.travel(_soon(exam), tick=False) as clock:
+            first = begin(student_client, exam)
+            clock.shift(timedelta(minutes=4))
+            refused = student_client.post(f"{EXAMS}{exam.slug}/attempts/")
+        assert refused.status_code == 409
+        assert (refused.json()["error_code"], refused.json()["attempt_id"]) == ("attempt_running", first["id"])
+        assert Attempt.objects.get(pk=first["id"]).state == AttemptState.RUNNING
+
     def test_rank_turns_from_na_to_a_number_when_ranks_are_published(
         self, student, student_client, exam_of, now
     ):
@@ -594,12 +614,12 @@ class TestQueryCounts:
             # The service's transaction is the one savepoint here (BEGIN and COMMIT on a server).
             assert sum(statement.startswith("SAVEPOINT") for statement in sql) == 1
             counts.append(len(sql) - 2)
-        # user; the user's overdue attempts of the exam; the exam if the user may see it; in the
-        # service: the user's row locked, the user's attempts of the exam counted, the exam's questions,
+        # user; the exam if the user may see it; in the service: the user's row locked, the user's attempts of the exam counted, the exam's questions,
         # the attempt, its items, the webhook's outbox row; then the exam with the user's counts and the
         # attempt's sections' counts, for the answer.
-        # Pinned so a change shows up; the report quotes these figures (before: 12, and 2 savepoints more).
-        assert counts == [11, 11]
+        # Pinned so a change shows up; the report quotes these figures (before: 12, and 2 savepoints
+        # more; then 11 with a look for overdue attempts before every create).
+        assert counts == [10, 10]
 
 
 @pytest.mark.django_db(transaction=True)

@@ -392,10 +392,11 @@ class ExamAttemptsView(OverdueFirstMixin, RequestNowMixin, generics.ListCreateAP
         # As AttemptViewSet: the create is a service with its own transaction; the reads need none.
         return transaction.non_atomic_requests(super().as_view(**initkwargs))
 
-    def initial(self, request, *args, **kwargs):
-        super().initial(request, *args, **kwargs)
-        # Before anything is counted or refused: an overdue attempt would still look open.
+    def list(self, request, *args, **kwargs):
+        # Before anything is counted: an overdue attempt would still look open. (A create ends the one
+        # in its way itself: services.attempt_create.)
         self.end_overdue(user=request.user, exam__slug=kwargs["slug"])
+        return super().list(request, *args, **kwargs)
 
     @cached_property
     def exam(self) -> Exam:
