@@ -115,7 +115,8 @@ def _request_url_parts(request) -> tuple:
     against ALLOWED_HOSTS on every call, a tenth of the heartbeat's time when each printed URL asked."""
     parts = getattr(request, "_url_parts", None)
     if parts is None:
-        parts = request._url_parts = (request.version, request.scheme, request.get_host(), get_script_prefix())
+        parts = (request.version, request.scheme, request.get_host(), get_script_prefix())
+        request._url_parts = parts
     return parts
 
 

@@ -504,7 +504,8 @@ class TestClock:
             clock.shift(timedelta(minutes=4))
             refused = student_client.post(f"{EXAMS}{exam.slug}/attempts/")
         assert refused.status_code == 409
-        assert (refused.json()["error_code"], refused.json()["attempt_id"]) == ("attempt_running", first["id"])
+        body = refused.json()
+        assert (body["error_code"], body["attempt_id"]) == ("attempt_running", first["id"])
         assert Attempt.objects.get(pk=first["id"]).state == AttemptState.RUNNING
 
     def test_rank_turns_from_na_to_a_number_when_ranks_are_published(
@@ -614,9 +615,10 @@ class TestQueryCounts:
             # The service's transaction is the one savepoint here (BEGIN and COMMIT on a server).
             assert sum(statement.startswith("SAVEPOINT") for statement in sql) == 1
             counts.append(len(sql) - 2)
-        # user; the exam if the user may see it; in the service: the user's row locked, the user's attempts of the exam counted, the exam's questions,
-        # the attempt, its items, the webhook's outbox row; then the exam with the user's counts and the
-        # attempt's sections' counts, for the answer.
+        # user; the exam if the user may see it; in the service: the user's row locked, the user's
+        # attempts of the exam counted, the exam's questions, the attempt, its items, the webhook's
+        # outbox row; then the exam with the user's counts and the attempt's sections' counts, for
+        # the answer.
         # Pinned so a change shows up; the report quotes these figures (before: 12, and 2 savepoints
         # more; then 11 with a look for overdue attempts before every create).
         assert counts == [10, 10]
