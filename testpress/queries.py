@@ -36,15 +36,19 @@ class PreparedQuery:
     that SQL with the call's values and converts the columns as Django's own iteration would (the
     compiler's converters: SQLite's datetimes and decimals, for one). The queryset's shape must not
     depend on the values, and each parameter must reach the SQL as a plain parameter (an equality
-    filter on a key or an integer column).
+    filter on a key or an integer column; `texts` name those on a text column, a slug).
     """
 
     # Positive and within 32 bits: Django drops a lookup whose integer is out of the column's range.
     FIRST_MARKER = 2_103_456_780
 
-    def __init__(self, build: Callable[..., QuerySet], *parameters: str):
+    def __init__(self, build: Callable[..., QuerySet], *parameters: str, texts: tuple[str, ...] = ()):
         self.build = build
-        self.markers = {name: self.FIRST_MARKER + n for n, name in enumerate(parameters)}
+        self.markers: dict[str, int | str] = {
+            name: self.FIRST_MARKER + n for n, name in enumerate(parameters)
+        }
+        # No slug, code or name holds a control character: the marker cannot be a real value.
+        self.markers.update({name: f"\x1fmarker-{name}\x1f" for name in texts})
         self._compiled: WeakKeyDictionary = WeakKeyDictionary()
 
     def rows(self, using: str = DEFAULT_DB_ALIAS, **values) -> list[dict]:
@@ -69,7 +73,7 @@ class PreparedQuery:
         compiler = query.get_compiler(using=using)
         sql, params = compiler.as_sql()
         names_at = {marker: name for name, marker in self.markers.items()}
-        placed = [(names_at.get(value) if type(value) is int else None, value) for value in params]
+        placed = [(names_at.get(value) if type(value) in (int, str) else None, value) for value in params]
         missing = set(self.markers) - {name for name, _ in placed if name}
         if missing:
             raise ValueError(f"{', '.join(sorted(missing))} did not reach the SQL as parameters: {sql}")

@@ -93,3 +93,17 @@ def test_a_pair_reads_one_row_beside_the_rows_of_another_in_one_statement(db, dj
     alone = {"pk": without_items.pk, "date": without_items.date}
     assert pair.read(pk=without_items.pk, attempt=without_items.pk) == (alone, [])
     assert pair.read(pk=without_items.pk + 1000, attempt=without_items.pk) is None
+
+
+def test_a_text_parameter_reads_the_row_it_names(db, django_assert_num_queries):
+    wanted, other = ExamFactory(slug="mock-1"), ExamFactory(slug="mock-2")
+    prepared = PreparedQuery(
+        lambda slug, course: Exam.objects.filter(slug=slug, course_id=course).values("pk"),
+        "course",
+        texts=("slug",),
+    )
+    with django_assert_num_queries(1):
+        assert prepared.rows(slug="mock-1", course=wanted.course_id) == [{"pk": wanted.pk}]
+    assert prepared.rows(slug="mock-2", course=other.course_id) == [{"pk": other.pk}]
+    assert prepared.rows(slug="mock-2", course=wanted.course_id + 1000) == []
+    assert prepared.rows(slug="mock-3", course=wanted.course_id) == []
