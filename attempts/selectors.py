@@ -11,6 +11,7 @@ from django.db.models import (
     Count,
     Exists,
     F,
+    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -31,6 +32,7 @@ from exams.models import (
     Exam,
     ExamLanguage,
     ExamQuestion,
+    Question,
     QuestionTranslation,
     Section,
     Subject,
@@ -191,6 +193,60 @@ def _exam_a_student_acts_on(slug: str, student) -> Exam | None:
     exam = from_values(Exam, row)
     exam.visible = row["visible"]
     return exam
+
+
+_ATTEMPT_HISTORY = PreparedQuery(
+    lambda exam, user: (
+        Attempt.objects.filter(exam_id=exam, user_id=user)
+        .order_by()
+        .values("exam_id")
+        .annotate(
+            used=Count("pk"),
+            last_number=Max("attempt_number"),
+            open_id=Max("pk", filter=Q(state__in=OPEN_STATES)),
+        )
+    ),
+    "exam",
+    "user",
+)
+
+
+def attempt_history(*, exam_id: int, user_id: int) -> dict:
+    """The user's attempts of the exam: how many (`used`), the last one's `last_number` and the open
+    one's id (`open_id`), None when there is none. One statement, compiled once: every create asks."""
+    row = _ATTEMPT_HISTORY.first(exam=exam_id, user=user_id)
+    return {"used": 0, "last_number": None, "open_id": None} if row is None else row
+
+
+_LINKS_IN_ORDER = PreparedQuery(
+    lambda exam: (
+        ExamQuestion.objects.filter(exam_id=exam)
+        .order_by("order", "id")
+        .values(
+            *concrete_columns(ExamQuestion),
+            "question__marks",
+            "question__negative_marks",
+            *concrete_columns(Section, "section__"),
+        )
+    ),
+    "exam",
+)
+
+
+def exam_links_in_order(exam_id: int) -> list[ExamQuestion]:
+    """The exam's questions in the order an attempt holds them (one item each), each with its section
+    and, as its question, what Exam.question_marks reads of it. One statement, compiled once."""
+    links = []
+    for row in _LINKS_IN_ORDER.rows(exam=exam_id):
+        link = from_values(ExamQuestion, row)
+        link.question = Question(
+            pk=row["question_id"],
+            marks=row["question__marks"],
+            negative_marks=row["question__negative_marks"],
+        )
+        link.section = None if row["section_id"] is None else from_values(Section, row, "section__")
+        links.append(link)
+    return links
 
 
 def with_exam(queryset: QuerySet[Attempt], *, user) -> QuerySet[Attempt]:

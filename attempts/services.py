@@ -36,11 +36,9 @@ from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.db.models import (
     Case,
-    Count,
     Exists,
     F,
     FilteredRelation,
-    Max,
     OuterRef,
     Q,
     QuerySet,
@@ -53,6 +51,7 @@ from django.utils import timezone
 from exams.choices import QuestionType
 from exams.models import Answer, Exam, ExamQuestion, Question, is_sectionally_timed
 from exams.paper import QuestionChoices, paper_choices
+from testpress.queries import PreparedQuery
 
 from . import errors, outbox, scoring, selectors, tallies, timing, writes
 from .choices import OPEN_STATES, AttemptState, ItemResult
@@ -156,24 +155,23 @@ def _create(*, user, exam: Exam, now: datetime) -> Attempt:
 
 
 def _links_in_order(exam: Exam) -> list[ExamQuestion]:
-    """The exam's questions in the order an attempt holds them (one item each), with their sections."""
-    return list(
-        ExamQuestion.objects.filter(exam=exam).select_related("question", "section").order_by("order", "id")
-    )
+    return selectors.exam_links_in_order(exam.pk)
+
+
+# Every create locks its user's row so; compiled on the first, inside its transaction.
+_USER_ROW_LOCK = PreparedQuery(
+    lambda user: get_user_model().objects.select_for_update(no_key=True).filter(pk=user).values("pk"), "user"
+)
 
 
 def _locked_history(*, exam: Exam, user) -> dict:
     """_history under a lock of the user's row: one user's attempt creations run one at a time."""
-    get_user_model().objects.select_for_update(no_key=True).filter(pk=user.pk).values_list("pk").first()
+    _USER_ROW_LOCK.rows(user=user.pk)
     return _history(exam=exam, user=user)
 
 
 def _history(*, exam: Exam, user) -> dict:
-    return Attempt.objects.filter(exam=exam, user=user).aggregate(
-        used=Count("pk"),
-        last_number=Max("attempt_number"),
-        open_id=Max("pk", filter=Q(state__in=OPEN_STATES)),
-    )
+    return selectors.attempt_history(exam_id=exam.pk, user_id=user.pk)
 
 
 def _refuse_another(*, exam: Exam, history: dict) -> None:
