@@ -591,6 +591,22 @@ _COUNTED_EXAM = PreparedQuery(
     "pk",
     "user",
 )
+# The same, with where a completed attempt stands (with_standing's sums) by the score it was given.
+_COUNTED_EXAM_AND_STANDING = PreparedQuery(
+    lambda pk, user, attempt: (
+        Exam.objects.filter(pk=pk)
+        .values(*concrete_columns(Exam), *concrete_columns(Course, "course__"))
+        .annotate(
+            **_exam_counts(OuterRef("pk"), user),
+            **_tally_sums(
+                exam=OuterRef("pk"), score=Subquery(Attempt.objects.filter(pk=attempt).values("score")[:1])
+            ),
+        )
+    ),
+    "pk",
+    "user",
+    "attempt",
+)
 
 
 def attempt_for_clock(pk: int, *, taker_id: int) -> Attempt | None:
@@ -656,15 +672,10 @@ def written_attempt_detail(attempt: Attempt, *, user) -> Attempt:
     exam's languages are one query more; a monolingual exam (the most) prints none and skips it.
     """
     if attempt.is_completed:
-        exam = (
-            Exam.objects.select_related("course")
-            .filter(pk=attempt.exam_id)
-            .annotate(
-                **_exam_counts(OuterRef("pk"), user), **_tally_sums(exam=OuterRef("pk"), score=attempt.score)
-            )
-            .get()
-        )
-        attempt.ranked_count, attempt.ranked_above_count = exam.ranked_count, exam.ranked_above_count
+        # Its score as committed: the service wrote it (and moved the tally) before handing it back.
+        row = _COUNTED_EXAM_AND_STANDING.first(pk=attempt.exam_id, user=user.pk, attempt=attempt.pk)
+        exam = _counted_exam(row)
+        attempt.ranked_count, attempt.ranked_above_count = row["ranked_count"], row["ranked_above_count"]
     elif getattr(attempt, "exam_counts_read", False):
         exam = attempt.exam
     else:

@@ -26,6 +26,7 @@ from tests.factories import (
     ExamQuestionFactory,
     QuestionFactory,
     SectionFactory,
+    UserFactory,
 )
 from tests.query_counts import statements
 
@@ -507,6 +508,16 @@ class TestClock:
         body = refused.json()
         assert (body["error_code"], body["attempt_id"]) == ("attempt_running", first["id"])
         assert Attempt.objects.get(pk=first["id"]).state == AttemptState.RUNNING
+
+    def test_the_end_answer_ranks_the_attempt_among_those_ended_before(self, client_for, exam_of, now):
+        exam = exam_of("RR", enable_ranks=True, rank_publishing_date=now - timedelta(minutes=1))
+        for right in (2, 0):
+            take_exam(client_for(UserFactory()), exam, right=right)
+        taker = client_for(UserFactory())
+        ended = take_exam(taker, exam, right=1)
+        assert (ended["rank"], ended["max_rank"], ended["rank_enabled"]) == (2, 3, True)
+        read_again = ok(taker.get(ended["url"]))
+        assert (read_again["rank"], read_again["percentile"]) == (ended["rank"], ended["percentile"])
 
     def test_rank_turns_from_na_to_a_number_when_ranks_are_published(
         self, student, student_client, exam_of, now
