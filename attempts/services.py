@@ -51,7 +51,7 @@ from django.utils import timezone
 from exams.choices import QuestionType
 from exams.models import Answer, Exam, ExamQuestion, Question, is_sectionally_timed
 from exams.paper import QuestionChoices, paper_choices
-from testpress.queries import PreparedQuery
+from testpress.queries import PreparedQuery, concrete_columns, from_values
 
 from . import errors, outbox, scoring, selectors, tallies, timing, writes
 from .choices import OPEN_STATES, AttemptState, ItemResult
@@ -853,13 +853,34 @@ def _lock(pk: int, *, taker_id: int | None = None) -> Attempt:
     that a request is one locked read: the taker is checked here, and the API reads the attempt to
     say why only when this finds nothing.
     """
-    # of=("self",): lock the attempt only; locking its exam too would queue every student of it.
-    attempts = Attempt.objects.select_for_update(of=("self",)).select_related("exam").filter(pk=pk)
-    attempt = (attempts if taker_id is None else attempts.filter(user_id=taker_id)).first()
-    if attempt is None:
+    if taker_id is None:
+        row = _LOCKED_ATTEMPT.first(pk=pk)
+    else:
+        row = _LOCKED_ATTEMPT_OF_TAKER.first(pk=pk, user=taker_id)
+    if row is None:
         raise errors.AttemptNotFound()
+    attempt = from_values(Attempt, row)
+    attempt.exam = from_values(Exam, row, "exam__")
     _read_sections(attempt)
     return attempt
+
+
+def _locked_attempt_with_exam(**filters) -> QuerySet[Attempt]:
+    # of=("self",): lock the attempt only; locking its exam too would queue every student of it.
+    return (
+        Attempt.objects.select_for_update(of=("self",))
+        .filter(**filters)
+        .order_by()
+        .values(*concrete_columns(Attempt), *concrete_columns(Exam, "exam__"))
+    )
+
+
+# Every end (and every locked start or heartbeat) reads so: compiled once, inside the first one's
+# transaction (a locking read is refused outside one).
+_LOCKED_ATTEMPT = PreparedQuery(lambda pk: _locked_attempt_with_exam(pk=pk), "pk")
+_LOCKED_ATTEMPT_OF_TAKER = PreparedQuery(
+    lambda pk, user: _locked_attempt_with_exam(pk=pk, user_id=user), "pk", "user"
+)
 
 
 def _simply_running(attempt: Attempt, now: datetime) -> bool:
