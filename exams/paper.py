@@ -11,6 +11,7 @@ computed from the database (attempts.services._score), so a stale paper can neve
 """
 
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -19,6 +20,10 @@ from django.db import transaction
 
 # A day: a paper nobody reads leaves the cache; one in use is rebuilt at most daily.
 PAPER_SECONDS = 24 * 60 * 60
+# How long a request waits for another's build of the same part (a paper builds in tens of
+# milliseconds), and how often it looks.
+BUILD_WAIT_SECONDS = 2
+BUILD_POLL_SECONDS = 0.02
 
 
 def _stamp_key(exam_id: int) -> str:
@@ -40,8 +45,36 @@ def cached_part(exam_id: int, part: str, build: Callable[[], object]) -> object:
     key = f"paper:{exam_id}:{paper_stamp(exam_id)}:{part}"
     value = cache.get(key)
     if value is None:
-        value = build()
-        cache.set(key, value, PAPER_SECONDS)
+        value = _built_once(key, build)
+    return value
+
+
+def _built_once(key: str, build: Callable[[], object]) -> object:
+    """build() kept under `key`; when another request is building it already, that one's result.
+
+    When an exam starts, every worker misses its new paper at once, and each building it too made the
+    first questions pages wait seconds for the same work done by all (bench: questions page p99 3.3 s).
+    One request builds (a cache.add marks it, on every app server); the others poll the cache for up to
+    BUILD_WAIT_SECONDS, then build it themselves, so a builder that died stalls nobody for longer.
+    """
+    building = f"{key}:building"
+    if cache.add(building, 1, BUILD_WAIT_SECONDS):
+        try:
+            return _build_and_keep(key, build)
+        finally:
+            cache.delete(building)
+    deadline = time.monotonic() + BUILD_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(BUILD_POLL_SECONDS)
+        value = cache.get(key)
+        if value is not None:
+            return value
+    return _build_and_keep(key, build)
+
+
+def _build_and_keep(key: str, build: Callable[[], object]) -> object:
+    value = build()
+    cache.set(key, value, PAPER_SECONDS)
     return value
 
 

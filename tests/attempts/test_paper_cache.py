@@ -1,13 +1,17 @@
 """The exam's paper is cached between requests (exams/paper.py): every staff edit of what students read
 shows on the next request, and a stale paper never decides a score."""
 
+import threading
+import time
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
 from attempts.services import attempt_create, attempt_end
+from exams import paper
 from exams.models import Answer, ExamQuestion
-from exams.paper import paper_stamp
+from exams.paper import cached_part, paper_stamp
 from exams.services import exam_add_questions
 from tests.factories import (
     AnswerFactory,
@@ -173,3 +177,39 @@ def test_a_bilingual_page_from_the_cached_paper_reads_no_translation(taking):
     assert all(question["translations"] for question in questions())  # the paper built again, cached
     # user, attempt with its exam, items: the translations come with the paper.
     assert len(statements(questions)) == 3
+
+
+def test_requests_that_miss_a_part_together_build_it_once():
+    # When an exam starts, every worker misses its paper at once: one builds, the others get its result.
+    started, calls = threading.Event(), []
+
+    def build():
+        calls.append(1)
+        started.set()
+        time.sleep(0.3)
+        return {"built": len(calls)}
+
+    exam_id = 990_001
+    results = []
+    first = threading.Thread(target=lambda: results.append(cached_part(exam_id, "questions", build)))
+    first.start()
+    started.wait(5)
+    others = [
+        threading.Thread(target=lambda: results.append(cached_part(exam_id, "questions", build)))
+        for _ in range(3)
+    ]
+    for thread in others:
+        thread.start()
+    for thread in [first, *others]:
+        thread.join(10)
+    assert len(calls) == 1
+    assert results == [{"built": 1}] * 4
+
+
+def test_a_build_that_never_finishes_holds_the_others_back_only_for_the_wait(monkeypatch):
+    monkeypatch.setattr(paper, "BUILD_WAIT_SECONDS", 0.1)
+    exam_id = 990_002
+    # Another request marked the part as being built and died before keeping it.
+    cache.add(f"paper:{exam_id}:{paper_stamp(exam_id)}:questions:building", 1, 60)
+    assert cached_part(exam_id, "questions", lambda: "built here") == "built here"
+    assert cached_part(exam_id, "questions", lambda: "not again") == "built here"
