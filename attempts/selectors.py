@@ -506,6 +506,18 @@ def difficulty_stats(attempt: Attempt) -> dict[str, ItemCounts]:
 # Plain reads: the API completes an overdue attempt before printing it (attempts/api/overdue.py).
 
 
+def attempt_with_exam_columns(prefix: str = "") -> list[str]:
+    """The `.values()` names of an attempt's and its exam's columns (under `prefix`): attempt_with_exam."""
+    return [*concrete_columns(Attempt, prefix), *concrete_columns(Exam, f"{prefix}exam__")]
+
+
+def attempt_with_exam(row: dict, prefix: str = "") -> Attempt:
+    """The attempt and its exam, as Django would have read them, from a row of attempt_with_exam_columns."""
+    attempt = from_values(Attempt, row, prefix)
+    attempt.exam = from_values(Exam, row, f"{prefix}exam__")
+    return attempt
+
+
 def attempt_readable_by(*, user, pk: int) -> Attempt:
     """The attempt a request on its items reads: the user's own or (reads_every_attempt) anyone's.
 
@@ -516,8 +528,7 @@ def attempt_readable_by(*, user, pk: int) -> Attempt:
     row = _READABLE_ATTEMPT.first(pk=pk)
     attempt = None
     if row is not None:
-        attempt = from_values(Attempt, row)
-        attempt.exam = from_values(Exam, row, "exam__")
+        attempt = attempt_with_exam(row)
         attempt.exam_language_count = row["exam_language_count"]
     return _readable_by(user, attempt)
 
@@ -526,7 +537,7 @@ def attempt_readable_by(*, user, pk: int) -> Attempt:
 _READABLE_ATTEMPT = PreparedQuery(
     lambda pk: (
         Attempt.objects.filter(pk=pk)
-        .values(*concrete_columns(Attempt), *concrete_columns(Exam, "exam__"))
+        .values(*attempt_with_exam_columns())
         .annotate(exam_language_count=language_count(OuterRef("exam_id")))
     ),
     "pk",
@@ -632,8 +643,7 @@ _ITEM_FOR_SAVE = PreparedQuery(
         pk=pk, attempt_id=attempt, attempt__user_id=user
     ).values(
         *concrete_columns(AttemptItem),
-        *concrete_columns(Attempt, "attempt__"),
-        *concrete_columns(Exam, "attempt__exam__"),
+        *attempt_with_exam_columns("attempt__"),
     ),
     "pk",
     "attempt",
@@ -648,8 +658,7 @@ def item_for_save(pk: int, *, attempt_id: int, taker_id: int) -> AttemptItem | N
     if row is None:
         return None
     item = from_values(AttemptItem, row)
-    item.attempt = from_values(Attempt, row, "attempt__")
-    item.attempt.exam = from_values(Exam, row, "attempt__exam__")
+    item.attempt = attempt_with_exam(row, "attempt__")
     return item
 
 

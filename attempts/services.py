@@ -51,7 +51,7 @@ from django.utils import timezone
 from exams.choices import QuestionType
 from exams.models import Answer, Exam, ExamQuestion, Question, is_sectionally_timed
 from exams.paper import QuestionChoices, paper_choices
-from testpress.queries import PreparedQuery, concrete_columns, from_values
+from testpress.queries import PreparedQuery
 
 from . import errors, outbox, scoring, selectors, tallies, timing, writes
 from .choices import OPEN_STATES, AttemptState, ItemResult
@@ -859,8 +859,7 @@ def _lock(pk: int, *, taker_id: int | None = None) -> Attempt:
         row = _LOCKED_ATTEMPT_OF_TAKER.first(pk=pk, user=taker_id)
     if row is None:
         raise errors.AttemptNotFound()
-    attempt = from_values(Attempt, row)
-    attempt.exam = from_values(Exam, row, "exam__")
+    attempt = selectors.attempt_with_exam(row)
     _read_sections(attempt)
     return attempt
 
@@ -871,7 +870,7 @@ def _locked_attempt_with_exam(**filters) -> QuerySet[Attempt]:
         Attempt.objects.select_for_update(of=("self",))
         .filter(**filters)
         .order_by()
-        .values(*concrete_columns(Attempt), *concrete_columns(Exam, "exam__"))
+        .values(*selectors.attempt_with_exam_columns())
     )
 
 
