@@ -229,7 +229,7 @@ def _move_clock_if_unchanged(
     attempt = None if taker_id is None else selectors.attempt_for_clock(pk, taker_id=taker_id)
     if attempt is None or not _simply_running(attempt, now):
         return None
-    unchanged = Q(state=attempt.state, clock_checked_at=attempt.clock_checked_at)
+    unchanged = {"state": attempt.state, "clock_checked_at": attempt.clock_checked_at}
     _tick(attempt, now)
     if start:
         _run(attempt, now)
@@ -402,7 +402,7 @@ def _save_item_if_unchanged(
         return None
     attempt = item.attempt
     changes = _validated(_question_choices(attempt.exam_id, item.question_id), changes)
-    unchanged = Q(state=attempt.state, clock_checked_at=attempt.clock_checked_at)
+    unchanged = {"state": attempt.state, "clock_checked_at": attempt.clock_checked_at}
     item_fields = _apply(attempt, item, changes, now)
     written = update_if_unchanged(
         attempt, unchanged, [*CLOCK_FIELDS, "last_answer_updated_time"], then=item, then_fields=item_fields

@@ -4,11 +4,10 @@ no transaction of the caller's around it (the answer save runs it so on exam day
 from datetime import timedelta
 
 import pytest
-from django.db.models import Q
 from django.utils import timezone
 
 from attempts.models import Attempt, AttemptItem
-from attempts.writes import update_if_unchanged
+from attempts.writes import save_statement, update_if_unchanged, update_statement
 from tests.factories import AttemptFactory, AttemptItemFactory, QuestionFactory
 
 
@@ -23,7 +22,7 @@ def _write(attempt, item, *, as_read_at):
     attempt.time_taken = timedelta(minutes=2)
     item.review = True
     return update_if_unchanged(
-        attempt, Q(clock_checked_at=as_read_at), ["time_taken"], then=item, then_fields=("review",)
+        attempt, {"clock_checked_at": as_read_at}, ["time_taken"], then=item, then_fields=("review",)
     )
 
 
@@ -47,3 +46,52 @@ def test_nothing_is_written_when_the_item_is_gone(attempt_and_item):
     AttemptItem.objects.filter(pk=item.pk).delete()
     assert _write(attempt, item, as_read_at=attempt.clock_checked_at) is False
     assert Attempt.objects.get().time_taken == timedelta(minutes=1)
+
+
+def _as_compared(params):
+    # psycopg's Jsonb wrapper has no equality of its own: compare what it wraps.
+    return [(type(p), p.obj) if hasattr(p, "obj") else (type(p), p) for p in params]
+
+
+def _orm_statement(instance, fields, where):
+    rows = type(instance).objects.filter(pk=instance.pk)
+    for name, value in where.items():
+        rows = rows.filter(**{name: value})
+    return update_statement(rows, {field: getattr(instance, field) for field in fields})
+
+
+@pytest.mark.parametrize("clock_checked_at", [None, "now"])
+@pytest.mark.parametrize("review", [True, False])
+def test_an_update_compiled_once_is_the_orms_own_for_every_value(attempt_and_item, clock_checked_at, review):
+    """save_statement compiles an UPDATE once per shape and then only puts values in: each later call
+    must send what the ORM itself would, NULLs and booleans (which change the SQL) included."""
+    attempt, item = attempt_and_item
+    now = timezone.now()
+    for n in range(3):  # the first call compiles, the others reuse it with new values
+        attempt.time_taken = timedelta(minutes=n)
+        attempt.clock_checked_at = None if clock_checked_at is None else now + timedelta(seconds=n)
+        attempt.last_answer_updated_time = None if n == 1 else now
+        item.selected_answers, item.short_text, item.review = [n, n + 7], f"{n}.5", review
+        item.duration, item.modified = timedelta(seconds=n), now
+        cases = [
+            (attempt, ["state", "time_taken", "clock_checked_at", "last_answer_updated_time"],
+             {"state": attempt.state, "clock_checked_at": attempt.clock_checked_at}),
+            (item, ("selected_answers", "short_text", "review", "duration", "modified"), {}),
+            (item, ("short_text",), {"review": review, "essay_text": f"essay {n}"}),
+        ]  # fmt: skip
+        for instance, fields, where in cases:
+            sql, params = save_statement(instance, fields, where=where)
+            orm_sql, orm_params = _orm_statement(instance, fields, where)
+            assert sql == orm_sql
+            assert _as_compared(params) == _as_compared(orm_params)
+
+
+def test_a_statement_compiled_once_writes_what_it_is_given(attempt_and_item):
+    attempt, item = attempt_and_item
+    for minutes in (2, 3):
+        attempt.time_taken = timedelta(minutes=minutes)
+        assert (
+            update_if_unchanged(attempt, {"clock_checked_at": attempt.clock_checked_at}, ["time_taken"])
+            is True
+        )
+        assert Attempt.objects.get().time_taken == timedelta(minutes=minutes)
