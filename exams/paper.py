@@ -8,10 +8,17 @@ default) under the exam's *stamp*, a random token that any change of the exam's 
 built under the old key, but nobody reads that key again: the next reader sees the new stamp and builds
 afresh. What is cached is only ever shown or used to refuse a malformed answer early; scores are always
 computed from the database (attempts.services._score), so a stale paper can never score an answer.
+
+Each process also keeps the parts it used lately (RECENT_PARTS), by the same key. The key names the
+stamp, which is still read from the shared cache on every use, so a changed exam is read afresh at
+once on every server; what the process keeps saves fetching and unpickling the whole part on every
+save and questions page. A kept part is shared by the requests that use it: read it, never change it.
 """
 
 import secrets
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -24,6 +31,8 @@ PAPER_SECONDS = 24 * 60 * 60
 # milliseconds), and how often it looks.
 BUILD_WAIT_SECONDS = 2
 BUILD_POLL_SECONDS = 0.02
+# How many parts a process keeps (by their use, the least recent leaves first): a few exams' worth.
+RECENT_PARTS = 32
 
 
 def _stamp_key(exam_id: int) -> str:
@@ -43,10 +52,42 @@ def paper_stamp(exam_id: int) -> str:
 def cached_part(exam_id: int, part: str, build: Callable[[], object]) -> object:
     """The exam's `part` of the paper, built by `build()` when the cache has none for the current stamp."""
     key = f"paper:{exam_id}:{paper_stamp(exam_id)}:{part}"
-    value = cache.get(key)
+    value = _recent_parts.get(key)
     if value is None:
-        value = _built_once(key, build)
+        value = cache.get(key)
+        if value is None:
+            value = _built_once(key, build)
+        _recent_parts.keep(key, value)
     return value
+
+
+class _RecentParts:
+    """The paper parts this process used lately, at most `size`, shared by its threads.
+
+    Not Django's local-memory cache: that one pickles what it keeps, and unpickling is the cost saved.
+    """
+
+    def __init__(self, size: int):
+        self.size = size
+        self._parts: OrderedDict[str, object] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> object | None:
+        with self._lock:
+            value = self._parts.get(key)
+            if value is not None:
+                self._parts.move_to_end(key)
+            return value
+
+    def keep(self, key: str, value: object) -> None:
+        with self._lock:
+            self._parts[key] = value
+            self._parts.move_to_end(key)
+            while len(self._parts) > self.size:
+                self._parts.popitem(last=False)
+
+
+_recent_parts = _RecentParts(RECENT_PARTS)
 
 
 def _built_once(key: str, build: Callable[[], object]) -> object:

@@ -213,3 +213,47 @@ def test_a_build_that_never_finishes_holds_the_others_back_only_for_the_wait(mon
     cache.add(f"paper:{exam_id}:{paper_stamp(exam_id)}:questions:building", 1, 60)
     assert cached_part(exam_id, "questions", lambda: "built here") == "built here"
     assert cached_part(exam_id, "questions", lambda: "not again") == "built here"
+
+
+def test_another_servers_edit_shows_though_this_process_keeps_the_part(taking):
+    exam, attempt, items, questions, save = taking
+    # Another app server's edit: the row changes there and its signal gives the exam a new stamp in
+    # the shared cache; this process had the old part and its question text.
+    Question = items[0].question.__class__
+    Question.objects.filter(pk=items[0].question_id).update(question_html="<p>Edited elsewhere</p>")
+    assert questions()[0]["question_html"] != "<p>Edited elsewhere</p>"  # the stamp still names the old
+    paper._new_stamps({f"paper-stamp:{exam.pk}"})
+    assert questions()[0]["question_html"] == "<p>Edited elsewhere</p>"
+
+
+def test_a_part_this_process_keeps_is_not_fetched_again(taking, monkeypatch):
+    exam, attempt, items, questions, save = taking
+    answer = wrong_ids(items[0].question)[:1]
+    assert save(items[0], selected_answers=answer).status_code == 200  # the questions and the choices used
+    fetched = []
+    get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *args: fetched.append(key) or get(key, *args))
+    questions()
+    assert save(items[0], selected_answers=answer).status_code == 200
+    # The stamp is read each time (it carries other servers' edits); the parts themselves are not.
+    assert fetched and set(fetched) == {f"paper-stamp:{exam.pk}"}
+
+
+def test_requests_leave_the_part_they_share_as_it_was_built(taking, student_client, monkeypatch):
+    exam, attempt, items, questions, save = taking
+    first = questions()
+    for version in ("v2.1", "v2.2", "v2.3"):
+        assert student_client.get(f"/api/{version}/attempts/{attempt.pk}/questions/").status_code == 200
+    assert save(items[1], short_text="42").status_code == 200
+    # A page from the part as the shared cache holds it (unpickled afresh) against the kept one.
+    monkeypatch.setattr(paper, "_recent_parts", paper._RecentParts(paper.RECENT_PARTS))
+    assert questions() == first
+
+
+def test_a_process_keeps_the_parts_it_used_most_recently():
+    recent = paper._RecentParts(2)
+    recent.keep("a", 1)
+    recent.keep("b", 2)
+    assert recent.get("a") == 1  # a is now the more recent
+    recent.keep("c", 3)
+    assert (recent.get("a"), recent.get("b"), recent.get("c")) == (1, None, 3)
