@@ -8,7 +8,8 @@ transaction left, so an end (or another save) that got there first makes the wri
 and the service falls back to its locked path, which decides again. Nothing is written then.
 
 An end, under the attempt's lock, writes the items it scored, the attempt, its score tally and its
-webhook event: on PostgreSQL in one statement (run_together), one round trip.
+webhook event: on PostgreSQL in one statement (run_together), one round trip. A create writes its
+attempt, then its items, sections and webhook event so, in one more.
 """
 
 from itertools import chain
@@ -148,13 +149,36 @@ def update_statement(queryset: QuerySet, changes: dict) -> Statement:
 
 def insert_statement(instance: Model) -> Statement:
     """Saving the new `instance` as a statement, not run: one INSERT returning its primary key."""
-    model = type(instance)
-    query = InsertQuery(model)
-    query.insert_values([f for f in model._meta.local_concrete_fields if not f.primary_key], [instance])
-    compiler = query.get_compiler(connection.alias)
-    compiler.returning_fields = [model._meta.pk]
-    [statement] = compiler.as_sql()
+    [statement] = _insert_statements(type(instance), [instance], returning=True)
     return statement
+
+
+def insert_rows(objs: list[Model]) -> list[Statement]:
+    """`bulk_create(objs)` as statements, not run: as many INSERTs as the database's limit on
+    parameters asks for, returning nothing (the objects get no primary keys)."""
+    if not objs:
+        return []
+    model = type(objs[0])
+    fields = _inserted_fields(model)
+    size = max(connection.ops.bulk_batch_size(fields, objs), 1)
+    return [
+        statement
+        for start in range(0, len(objs), size)
+        for statement in _insert_statements(model, objs[start : start + size], returning=False)
+    ]
+
+
+def _inserted_fields(model: type[Model]) -> list:
+    return [field for field in model._meta.local_concrete_fields if not field.primary_key]
+
+
+def _insert_statements(model: type[Model], objs: list[Model], *, returning: bool) -> list[Statement]:
+    query = InsertQuery(model)
+    query.insert_values(_inserted_fields(model), objs)
+    compiler = query.get_compiler(connection.alias)
+    if returning:
+        compiler.returning_fields = [model._meta.pk]
+    return compiler.as_sql()
 
 
 def _execute(statement: Statement) -> int:
