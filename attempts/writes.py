@@ -97,7 +97,7 @@ def save_statement(instance: Model, fields, *, where: dict[str, object] | None =
     compiled = _compiled_updates.setdefault(connections[DEFAULT_DB_ALIAS], {})
     sql = compiled.get(shape)
     params = [
-        meta.get_field(field).get_db_prep_save(value, connection)
+        _set_value(meta.get_field(field), value)
         for field, value in zip(fields, values, strict=True)
         if value is not None
     ]
@@ -133,6 +133,15 @@ def _compiled_update(instance: Model, fields, where: dict, parameters: int) -> s
     if len(params) != parameters:
         raise ValueError(f"Not an UPDATE to compile once: {parameters} values for {len(params)} in {sql}")
     return sql
+
+
+def _set_value(field, value):
+    """`value` as the ORM sends it for `SET field = value`."""
+    if hasattr(value, "resolve_expression"):
+        raise TypeError(f"{field.name} is an expression, which changes the SQL: save it with the ORM")
+    if hasattr(value, "prepare_database_save"):  # a related object: its key, as the ORM takes it
+        return value.prepare_database_save(field)
+    return field.get_db_prep_save(value, connection)
 
 
 def _db_value(field, value):

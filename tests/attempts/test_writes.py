@@ -4,6 +4,7 @@ no transaction of the caller's around it (the answer save runs it so on exam day
 from datetime import timedelta
 
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from attempts.models import Attempt, AttemptItem
@@ -95,3 +96,16 @@ def test_a_statement_compiled_once_writes_what_it_is_given(attempt_and_item):
             is True
         )
         assert Attempt.objects.get().time_taken == timedelta(minutes=minutes)
+
+
+def test_a_related_object_is_saved_by_its_key_and_an_expression_is_refused(attempt_and_item):
+    attempt, item = attempt_and_item
+    other = AttemptFactory()
+    item.attempt = other
+    sql, params = save_statement(item, ["attempt"])
+    orm_sql, orm_params = _orm_statement(item, ["attempt"], {})
+    assert (sql, _as_compared(params)) == (orm_sql, _as_compared(orm_params))
+    assert other.pk in params
+    attempt.time_taken = F("time_taken") + timedelta(minutes=1)
+    with pytest.raises(TypeError, match="expression"):
+        save_statement(attempt, ["time_taken"])
