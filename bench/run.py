@@ -275,7 +275,9 @@ def main() -> None:
     parser.add_argument(
         "--configs", default="sync,gthread", help=f"gunicorn configurations: {','.join(CONFIGS)}"
     )
-    parser.add_argument("--only", default="", help="run only endpoints whose name contains this")
+    parser.add_argument(
+        "--only", default="", help="run only endpoints whose name contains this (several: comma-separated)"
+    )
     parser.add_argument("--no-examday", action="store_true", help="skip the exam-day mix")
     parser.add_argument("--no-storm", action="store_true", help="skip the start storm")
     args = parser.parse_args()
@@ -367,8 +369,9 @@ def main() -> None:
             warm_up = endpoints["ceiling"]["targets"][k % len(endpoints["ceiling"]["targets"])]
             wrk(port, warm_up, WARM_UP_SECONDS, args.connections)
             ceilings = {}
+            wanted = [part for part in args.only.split(",") if part]
             for name, info in endpoints.items():
-                if args.only and args.only not in name and "ceiling" not in name:
+                if wanted and not any(part in name for part in wanted) and "ceiling" not in name:
                     continue
                 if "skipped" in info:
                     rows[name] = info
