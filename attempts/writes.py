@@ -84,10 +84,11 @@ def save_statement(instance: Model, fields, *, where: dict[str, object] | None =
     """`instance.save(update_fields=fields)` as a statement, not run; with `where`, only if its row
     still holds those values (None: NULL).
 
-    The ORM builds and compiles an UPDATE in Python on every call, most of a heartbeat's own time on
-    exam day; the SQL depends only on the model, the fields and which values are NULL, so it is
-    compiled by the ORM once per database connection and such a shape, and each call puts in its values
-    as the ORM would (each field's own conversion for the database).
+    The ORM builds and compiles an UPDATE in Python on every call (in-process on the bench database,
+    0.2 ms of a heartbeat and 0.7 ms of a save). The SQL depends only on the model, the fields, and
+    which values are NULL or booleans compared in `where` (_shape_of), so the ORM compiles it once per
+    database connection and such a shape, and each call puts in its values as the ORM would (each
+    field's own conversion for the database).
     """
     where = where or {}
     model, meta = type(instance), type(instance)._meta
