@@ -224,3 +224,21 @@ def test_production_sends_background_work_to_a_redis_broker():
     assert prod_settings(CELERY_BROKER_URL="redis://queue.internal:6379/0")["broker"] == (
         "redis://queue.internal:6379/0"
     )
+
+
+LOG_A_REFUSAL_AND_AN_ERROR = """
+import django, logging
+django.setup()
+logging.getLogger("django.request").warning("Unauthorized: /api/v2.1/exams/")
+logging.getLogger("django.request").error("Internal Server Error: /api/v2.1/exams/")
+"""
+
+
+@pytest.mark.parametrize(
+    ("level", "printed"),
+    [("WARNING", ["Unauthorized", "Internal Server Error"]), ("ERROR", ["Internal Server Error"])],
+)
+def test_log_level_sets_what_the_console_prints_of_djangos_own_loggers_too(level, printed):
+    result = run(["-c", LOG_A_REFUSAL_AND_AN_ERROR], SECRET_KEY=SECRET, LOG_LEVEL=level)
+    assert result.returncode == 0, result.stderr
+    assert [line.split(":")[0] for line in result.stderr.splitlines()] == printed

@@ -148,11 +148,15 @@ SIGNED_IN_USER_CACHE_SECONDS = env.int("SIGNED_IN_USER_CACHE_SECONDS", default=1
 # Larger request bodies get a 413 (testpress/middleware.py); the largest real one is an essay answer.
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("DATA_UPLOAD_MAX_MEMORY_SIZE", default=2_621_440)
 
+LOG_LEVEL = env("LOG_LEVEL", default="WARNING")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="WARNING")},
+    # The level on the handler too: Django's own loggers ("django", level INFO) send their records up to
+    # this handler whatever the root's level, so without it LOG_LEVEL=ERROR would still print a
+    # django.request warning for every 401, 404 and 409.
+    "handlers": {"console": {"class": "logging.StreamHandler", "level": LOG_LEVEL}},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
 }
 
 # --- Django REST framework -------------------------------------------------------------------
