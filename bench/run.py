@@ -33,6 +33,10 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # run as a script: bench/ is on the path, the project root is not
+
+from bench import cpu  # noqa: E402
+
 PYTHON = sys.executable
 CORES = os.cpu_count() or 1
 SIZES = {
@@ -378,7 +382,10 @@ def main() -> None:
                 else:
                     targets = info["targets"][k % len(info["targets"])]
                     connections = args.admin_connections if name.startswith("admin") else args.connections
-                    rows[name] = {**info, **wrk(port, targets, seconds, connections)}
+                    before = cpu.snapshot(server.pid)
+                    measured = wrk(port, targets, seconds, connections)
+                    spent = cpu.per_request_ms(before, cpu.snapshot(server.pid), measured["requests"])
+                    rows[name] = {**info, **measured, "cpu_ms": spent}
                 print_row(say, name, rows[name], ceilings)
             if not args.no_examday:
                 say(
@@ -407,13 +414,15 @@ def main() -> None:
 
 def print_header(say: Report) -> None:
     header = f"{'endpoint':44} {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'SQL':>4}"
-    header += f" {'vs auth':>8} {'vs bare':>8}"
+    header += f" {'vs auth':>8} {'vs bare':>8} {'app ms':>7} {'db ms':>6} {'all ms':>7}"
     say(header)
     say("-" * len(header))
 
 
 def print_row(say: Report, name: str, row: dict, ceilings: dict) -> None:
-    """Print one endpoint's row with its req/s as a share of each ceiling measured so far.
+    """Print one endpoint's row with its req/s as a share of each ceiling measured so far, and the CPU
+    milliseconds a request cost gunicorn (master and workers), PostgreSQL and the whole machine (wrk,
+    Redis and the rest too; bench/cpu.py).
 
     The bare ceiling answers 401 on purpose: its status errors are the point, not a failure.
     """
@@ -427,8 +436,10 @@ def print_row(say: Report, name: str, row: dict, ceilings: dict) -> None:
         ceilings["auth"] = rps
     ratios = [f"{rps / ceilings[c]:.2f}" if ceilings.get(c) else "-" for c in ("auth", "bare")]
     errors = f"{row['errors']}" + ("" if row["status"] < 400 else f" ({row['status']})")
+    spent = row["cpu_ms"]
     say(f"{name:44} {rps:8.0f} {row['p50_us'] / 1000:8.1f} {row['p99_us'] / 1000:8.1f} {errors:>7} "
-        f"{row['queries']:4d} {ratios[0]:>8} {ratios[1]:>8}")  # fmt: skip
+        f"{row['queries']:4d} {ratios[0]:>8} {ratios[1]:>8} {spent['app']:7.2f} {spent['db']:6.2f} "
+        f"{spent['all']:7.2f}")  # fmt: skip
 
 
 if __name__ == "__main__":
