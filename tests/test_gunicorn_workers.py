@@ -5,6 +5,7 @@ socket written by several processes at once, one Redis socket, a thread that no 
 the app must connect nothing, and recycled workers must go on answering each student their own data.
 """
 
+import gc
 import json
 import os
 import subprocess
@@ -83,7 +84,12 @@ def test_loading_the_app_connects_to_nothing_and_starts_no_thread():
     assert loaded == {"sockets": [], "threads": ["MainThread"]}
 
 
-def test_the_app_is_loaded_before_the_workers_fork_by_default():
+def test_the_app_is_loaded_before_the_workers_fork_by_default_and_frozen_for_the_collector():
     config = {}
     exec((processes.ROOT / "gunicorn.conf.py").read_text(), config)
     assert config["preload_app"] is True
+    try:
+        config["pre_fork"](server=None, worker=None)
+        assert gc.get_freeze_count() > 0
+    finally:
+        gc.unfreeze()
