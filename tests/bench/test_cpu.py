@@ -27,21 +27,24 @@ def test_a_process_tree_counts_its_live_children_and_those_it_waited_for():
     assert 0.55 <= spent < 3
 
 
-def test_the_machine_counts_busy_time_and_a_named_process_only_its_own():
-    machine_before, python_before = cpu.machine_busy_seconds(), cpu.named_seconds("python")
-    other_before = cpu.named_seconds("no-such-command")
-    live = subprocess.Popen([sys.executable, "-c", BURN + "\ntime.sleep(30)"])  # its name is "python"
+def test_the_machine_counts_busy_time_and_a_named_process_only_its_own(tmp_path):
+    # A name of its own: other "python" processes may start and end while this runs.
+    name = f"cpu-probe-{os.getpid() % 10000}"
+    (tmp_path / name).symlink_to(sys.executable)
+    machine_before, probe_before = cpu.machine_busy_seconds(), cpu.named_seconds(name)
+    live = subprocess.Popen([str(tmp_path / name), "-c", BURN + "\ntime.sleep(30)"])
     try:
         deadline = time.monotonic() + 20
-        while cpu.named_seconds("python") - python_before < 0.25 and time.monotonic() < deadline:
+        while cpu.named_seconds(name) - probe_before < 0.25 and time.monotonic() < deadline:
             time.sleep(0.05)
-        python_spent = cpu.named_seconds("python") - python_before
+        probe_spent = cpu.named_seconds(name) - probe_before
     finally:
         live.kill()
         live.wait()
-    assert python_spent >= 0.25
+    assert probe_before == 0
+    assert 0.25 <= probe_spent < 3
     assert cpu.machine_busy_seconds() - machine_before >= 0.25
-    assert cpu.named_seconds("no-such-command") == other_before == 0
+    assert cpu.named_seconds(name) == 0  # ended, and its time went to its parent: this test's process
 
 
 def test_per_request_milliseconds_divide_each_part_by_the_requests():
