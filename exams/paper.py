@@ -40,12 +40,18 @@ def _stamp_key(exam_id: int) -> str:
 
 
 def paper_stamp(exam_id: int) -> str:
-    """The exam's current content stamp (a new one when the cache has none)."""
+    """The exam's current content stamp (a new one when the cache has none).
+
+    Never None: when the cache keeps nothing (a dummy cache) or drops the new stamp at once (evicted
+    under memory pressure), the stamp is the one just made, so that this reader builds afresh rather
+    than reuse a part that a process kept under an unknown stamp.
+    """
     key = _stamp_key(exam_id)
     stamp = cache.get(key)
     if stamp is None:
-        cache.add(key, secrets.token_hex(8), PAPER_SECONDS)
-        stamp = cache.get(key)
+        made = secrets.token_hex(8)
+        cache.add(key, made, PAPER_SECONDS)
+        stamp = cache.get(key) or made
     return stamp
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.core.cache.backends.dummy import DummyCache
 
 from attempts.services import attempt_create, attempt_end
 from exams import paper
@@ -257,3 +258,18 @@ def test_a_process_keeps_the_parts_it_used_most_recently():
     assert recent.get("a") == 1  # a is now the more recent
     recent.keep("c", 3)
     assert (recent.get("a"), recent.get("b"), recent.get("c")) == (1, None, 3)
+
+
+def test_with_a_cache_that_keeps_nothing_every_edit_shows_at_once(taking, monkeypatch):
+    # CACHE_URL=dummycache:// (or a stamp evicted at once): the stamp cannot be read back, so no part
+    # kept by this process may be taken for the current paper.
+    exam, attempt, items, questions, save = taking
+    monkeypatch.setattr(paper, "cache", DummyCache("", {}))
+    question = items[0].question
+    for text in ("<p>First</p>", "<p>Second</p>"):
+        question.question_html = text
+        question.save()
+        assert questions()[0]["question_html"] == text
+    removed = question.answers.order_by("pk").first()
+    removed.delete()
+    assert save(items[0], selected_answers=[removed.pk]).status_code == 400
