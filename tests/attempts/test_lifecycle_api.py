@@ -632,7 +632,7 @@ class TestQueryCounts:
         # and the attempt's sections' counts, for the answer.
         # Pinned so a change shows up; the report quotes these figures (before: 12, and 2 savepoints
         # more; then 11 with a look for overdue attempts before every create, then 10).
-        assert counts == [9, 9] if connection.vendor == "postgresql" else [10, 10]
+        assert counts == ([9, 9] if connection.vendor == "postgresql" else [10, 10])
 
 
 @pytest.mark.django_db(transaction=True)
