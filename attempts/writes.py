@@ -105,11 +105,16 @@ def save_statement(instance: Model, fields, *, where: dict[str, object] | None =
     params.append(_db_value(meta.pk, instance.pk))
     params.extend(_db_value(meta.get_field(name), v) for name, v in where.items() if _is_parameter(v))
     if sql is None:
-        sql = compiled[shape] = _compiled_update(instance, fields, where, len(params))
+        sql = compiled[shape] = (_compiled_update(instance, fields, where, len(params)), len(params))
+    sql, expected = sql
+    if len(params) != expected:
+        # A shape that should have told two SQLs apart: refuse loudly rather than run the wrong one.
+        raise ValueError(f"{len(params)} values for the {expected} of the UPDATE compiled for {shape}")
     return sql, tuple(params)
 
 
-# The compiled UPDATEs by shape (save_statement), kept with the thread's connection object.
+# The compiled UPDATEs by shape (save_statement) with how many values each takes, kept with the
+# thread's connection object.
 _compiled_updates: WeakKeyDictionary = WeakKeyDictionary()
 
 
@@ -137,17 +142,25 @@ def _compiled_update(instance: Model, fields, where: dict, parameters: int) -> s
 
 
 def _set_value(field, value):
-    """`value` as the ORM sends it for `SET field = value`."""
-    if hasattr(value, "resolve_expression"):
-        raise TypeError(f"{field.name} is an expression, which changes the SQL: save it with the ORM")
+    """`value` as the ORM sends it for `SET field = value` (SQLUpdateCompiler.as_sql)."""
+    _refuse_expression(field, value)
     if hasattr(value, "prepare_database_save"):  # a related object: its key, as the ORM takes it
-        return value.prepare_database_save(field)
+        if not field.remote_field:
+            raise TypeError(f"{field.name} is not a relation: it cannot be set to {value!r}")
+        value = value.prepare_database_save(field)
     return field.get_db_prep_save(value, connection)
 
 
 def _db_value(field, value):
     """`value` as the ORM sends it for `field = value` in a WHERE."""
+    _refuse_expression(field, value)
     return field.get_db_prep_value(field.get_prep_value(value), connection, prepared=True)
+
+
+def _refuse_expression(field, value) -> None:
+    # An expression is SQL, not a value: sent as a parameter it would be compared or written as text.
+    if hasattr(value, "resolve_expression"):
+        raise TypeError(f"{field.name} is an expression, which changes the SQL: save it with the ORM")
 
 
 def update_statement(queryset: QuerySet, changes: dict) -> Statement:
