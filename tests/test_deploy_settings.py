@@ -242,3 +242,31 @@ def test_log_level_sets_what_the_console_prints_of_djangos_own_loggers_too(level
     result = run(["-c", LOG_A_REFUSAL_AND_AN_ERROR], SECRET_KEY=SECRET, LOG_LEVEL=level)
     assert result.returncode == 0, result.stderr
     assert [line.split(":")[0] for line in result.stderr.splitlines()] == printed
+
+
+DATABASE_OPTIONS = """
+import json, django
+django.setup()
+from django.conf import settings
+print(json.dumps(settings.DATABASES["default"].get("OPTIONS", {})))
+"""
+
+
+@pytest.mark.parametrize(
+    ("switch", "options"),
+    [
+        ({}, {"server_side_binding": True, "prepare_threshold": 5}),
+        ({"DATABASE_PREPARED_STATEMENTS": "false"}, {}),
+    ],
+)
+def test_postgresql_prepares_repeated_statements_unless_switched_off(switch, options):
+    url = {"DATABASE_URL": "postgres://app@db.example.com:5432/testpress"}
+    result = run(["-c", DATABASE_OPTIONS], SECRET_KEY=SECRET, **url, **switch)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == options
+
+
+def test_sqlite_has_no_postgresql_options():
+    result = run(["-c", DATABASE_OPTIONS], SECRET_KEY=SECRET, DATABASE_URL="sqlite:////tmp/x.sqlite3")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == {}

@@ -5,12 +5,14 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.db.models import Count, Sum
 
+from accounts.selectors import signed_in_user
 from attempts.models import Attempt, AttemptItem
 from exams.models import Exam
 from testpress.queries import PreparedPair, PreparedQuery, concrete_columns, from_values
-from tests.factories import AttemptFactory, AttemptItemFactory, ExamFactory, QuestionFactory
+from tests.factories import AttemptFactory, AttemptItemFactory, ExamFactory, QuestionFactory, UserFactory
 
 
 def test_each_call_reads_its_own_rows_converted_as_the_orm_reads_them(db, django_assert_num_queries):
@@ -107,3 +109,16 @@ def test_a_text_parameter_reads_the_row_it_names(db, django_assert_num_queries):
     assert prepared.rows(slug="mock-2", course=other.course_id) == [{"pk": other.pk}]
     assert prepared.rows(slug="mock-2", course=wanted.course_id + 1000) == []
     assert prepared.rows(slug="mock-3", course=wanted.course_id) == []
+
+
+@pytest.mark.postgres
+def test_a_query_run_again_and_again_is_planned_once_by_postgresql(db, settings):
+    # DATABASE_PREPARED_STATEMENTS (on by default): psycopg prepares it on its fifth run.
+    settings.SIGNED_IN_USER_CACHE_SECONDS = 0
+    user = UserFactory()
+    for _ in range(6):
+        assert signed_in_user(user.pk).pk == user.pk
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        prepared = [row[0] for row in cursor.fetchall()]
+    assert any('FROM "accounts_user"' in statement for statement in prepared)

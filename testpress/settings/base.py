@@ -88,6 +88,17 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 # A request that crashes leaves no half-written rows behind (testpress/api/exceptions.py rolls the
 # request back on a 500 only; refusals keep what services committed before refusing).
 DATABASES["default"]["ATOMIC_REQUESTS"] = env.bool("ATOMIC_REQUESTS", default=True)
+if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Parameters bound by the server, and a statement run a few times on a connection prepared there, so
+    # PostgreSQL plans it once, not on every request: planning the heartbeat's read took 0.74 ms, twice
+    # its execution. Off (DATABASE_PREPARED_STATEMENTS=false) behind a pooler that cannot keep prepared
+    # statements per client (PgBouncer before 1.21 in transaction mode).
+    if env.bool("DATABASE_PREPARED_STATEMENTS", default=True):
+        DATABASES["default"]["OPTIONS"] = {
+            "server_side_binding": True,
+            "prepare_threshold": 5,
+            **DATABASES["default"].get("OPTIONS", {}),
+        }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
