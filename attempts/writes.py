@@ -96,7 +96,7 @@ def save_statement(instance: Model, fields, *, where: dict[str, object] | None =
     shape = (model, tuple(fields), tuple(where), *map(_shape_of, (*values, *where.values())))
     # The thread's own connection, not the module's proxy: what is compiled is kept with it.
     compiled = _compiled_updates.setdefault(connections[DEFAULT_DB_ALIAS], {})
-    sql = compiled.get(shape)
+    entry = compiled.get(shape)
     params = [
         _set_value(meta.get_field(field), value)
         for field, value in zip(fields, values, strict=True)
@@ -104,9 +104,9 @@ def save_statement(instance: Model, fields, *, where: dict[str, object] | None =
     ]
     params.append(_db_value(meta.pk, instance.pk))
     params.extend(_db_value(meta.get_field(name), v) for name, v in where.items() if _is_parameter(v))
-    if sql is None:
-        sql = compiled[shape] = (_compiled_update(instance, fields, where, len(params)), len(params))
-    sql, expected = sql
+    if entry is None:
+        entry = compiled[shape] = (_compiled_update(instance, fields, where, len(params)), len(params))
+    sql, expected = entry
     if len(params) != expected:
         # A shape that should have told two SQLs apart: refuse loudly rather than run the wrong one.
         raise ValueError(f"{len(params)} values for the {expected} of the UPDATE compiled for {shape}")

@@ -1,4 +1,4 @@
-"""CPU time per request, read from /proc: the app server's, PostgreSQL's, Redis's and the whole machine's.
+"""CPU time per request, read from /proc: the app server's, PostgreSQL's and the whole machine's.
 
 Requests a second swing with whatever else the machine runs; the CPU a request costs each process
 barely does, so the report prints both. Linux only (the bench's machines are).
@@ -26,7 +26,8 @@ def _times(pid: int | str) -> tuple[int, int]:
     return utime + stime, cutime + cstime
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
+    """The live child processes of `pid` (gunicorn's master: its workers)."""
     try:
         return [int(child) for child in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
@@ -36,7 +37,7 @@ def _children(pid: int) -> list[int]:
 def tree_seconds(pid: int) -> float:
     """CPU seconds of a process, its live children and the children it has waited for."""
     own, ended = _times(pid)
-    return (own + ended + sum(_times(child)[0] for child in _children(pid))) / TICKS
+    return (own + ended + sum(_times(child)[0] for child in children(pid))) / TICKS
 
 
 def named_seconds(prefix: str) -> float:
@@ -67,7 +68,6 @@ def snapshot(server_pid: int) -> dict[str, float]:
     return {
         "app": tree_seconds(server_pid),
         "db": named_seconds("postgres"),
-        "cache": named_seconds("redis-server"),
         "all": machine_busy_seconds(),
     }
 

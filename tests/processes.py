@@ -21,6 +21,7 @@ import requests
 from django.conf import settings
 from django.db import connection
 
+from bench import cpu
 from testpress.api.auth import issue_token
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,6 +45,11 @@ def free_port() -> int:
 def database_url() -> str:
     db = connection.settings_dict
     return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def workers_of(master) -> set[int]:
+    """The pids of a gunicorn master's live workers."""
+    return set(cpu.children(master.pid))
 
 
 def wait_for(predicate, what: str, timeout: float = TIMEOUT):

@@ -11,21 +11,15 @@ import os
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
 
 from tests import processes
 from tests.factories import UserFactory
-from tests.processes import SERVER_KEY, TIMEOUT, token_for, wait_for
+from tests.processes import SERVER_KEY, TIMEOUT, token_for, wait_for, workers_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def workers_of(master) -> set[int]:
-    path = Path(f"/proc/{master.pid}/task/{master.pid}/children")
-    return {int(pid) for pid in path.read_text().split()} if path.exists() else set()
 
 
 def test_recycled_workers_answer_each_student_from_their_own_connections():

@@ -8,7 +8,6 @@ test_a_failure_mid_end_leaves_the_attempt_open_and_unscored (still Running, no i
 
 import os
 import signal
-from pathlib import Path
 
 import pytest
 import requests
@@ -18,14 +17,9 @@ from attempts.services import attempt_create
 from tests import processes
 from tests.attempts.conftest import build_exam, correct_ids
 from tests.factories import UserFactory
-from tests.processes import TIMEOUT, token_for, wait_for
+from tests.processes import TIMEOUT, token_for, wait_for, workers_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def workers_of(master) -> set[int]:
-    path = Path(f"/proc/{master.pid}/task/{master.pid}/children")
-    return {int(pid) for pid in path.read_text().split()} if path.exists() else set()
 
 
 @pytest.fixture
