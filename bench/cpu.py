@@ -1,7 +1,9 @@
 """CPU time per request, read from /proc: the app server's, PostgreSQL's and the whole machine's.
 
 Requests a second swing with whatever else the machine runs; the CPU a request costs each process
-barely does, so the report prints both. Linux only (the bench's machines are).
+barely does, so the report prints both. It does follow the host's own speed (a slower virtual CPU
+costs every process alike): compare runs made one after the other. Linux only (the bench's machines
+are).
 
 A process's own time is utime + stime in /proc/<pid>/stat; the time of its children that ended and
 were waited for is its cutime + cstime. gunicorn's master waits for the workers it recycles and
